@@ -1,0 +1,2 @@
+// The demo host app; built by its own issue.
+export {};

@@ -1,0 +1,24 @@
+// `pnpm bench [name ...]`: runs the benchmarks, prints one table and writes reports/bench.json.
+// Targets are checked here, never in timed tests; the exit code is non-zero when a target is missed.
+import { mappingBench } from './mapping.bench.js';
+import { printTable, writeReport, type BenchRow } from './report.js';
+
+const benches: Record<string, () => Promise<BenchRow[]>> = {
+  mapping: mappingBench,
+};
+
+const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const unknown = wanted.filter((name) => !(name in benches));
+if (unknown.length > 0) {
+  console.error(`Unknown bench ${unknown.join(', ')}; available: ${Object.keys(benches).join(', ')}`);
+  process.exit(2);
+}
+const rows: BenchRow[] = [];
+for (const [name, run] of Object.entries(benches)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  console.error(`running ${name}…`);
+  rows.push(...(await run()));
+}
+printTable(rows);
+console.log(`\nreport: ${writeReport('bench', rows)}`);
+process.exitCode = rows.some((row) => row.ok === false) ? 1 : 0;

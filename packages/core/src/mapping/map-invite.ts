@@ -1,0 +1,204 @@
+import { z } from 'zod';
+import { HubSpotKitError } from '../errors.js';
+import {
+  invalidInviteError,
+  parseAssessmentInvite,
+  type AssessmentInvite,
+  type AssignedTest,
+  type InviteStatus,
+  type ParsedAssessmentInvite,
+  type ResultEnvelope,
+} from './assessment-invite.js';
+import { PROPERTY_NAMES, type JcPropertyName } from './property-definitions.js';
+
+export type ContactProperties = Record<JcPropertyName, string>;
+
+/** Every property starts empty: an unassigned or unfinished test clears its values in HubSpot. */
+const EMPTY_PROPERTIES: Readonly<ContactProperties> = Object.freeze(
+  Object.fromEntries(PROPERTY_NAMES.map((name) => [name, ''])) as ContactProperties,
+);
+
+export interface MapInviteOptions {
+  /** JobCannon dashboard origin, e.g. `https://app.jobcannon.io`; the result URL hangs off it. */
+  resultUrlBase: string;
+}
+
+/** The identity HubSpot matches on: trimmed and lower-cased (HubSpot's match is exact). */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+const emailSchema = z.email();
+const percentScore = z.number().min(0).max(100);
+const iqScore = z.number().min(50).max(160);
+const mbtiCode = z.string().regex(/^[EI][SN][TF][JP]$/, 'is not an MBTI type ([EI][SN][TF][JP], e.g. INTJ)');
+const riasecCode = z
+  .string()
+  .regex(/^[RIASEC]{3}$/, 'is not a Holland code (three of R, I, A, S, E, C, e.g. IAS)')
+  .refine((code) => new Set(code).size === 3, 'repeats a letter (a Holland code has three distinct letters)');
+
+type NumericField = Exclude<JcPropertyName, 'jc_mbti_type' | 'jc_riasec_holland' | 'jc_test_status' | 'jc_result_url' | 'jc_completed_at' | 'jc_invitation_id'>;
+
+/** Which dimension of which test feeds each numeric property (names matched case-insensitively). */
+const DIMENSION_FIELDS: Readonly<Record<'disc' | 'big-five', ReadonlyArray<readonly [NumericField, string]>>> = {
+  disc: [
+      ['jc_disc_d', 'dominance'],
+      ['jc_disc_i', 'influence'],
+      ['jc_disc_s', 'steadiness'],
+    ['jc_disc_c', 'conscientiousness'],
+  ],
+  'big-five': [
+      ['jc_bigfive_o', 'openness'],
+      ['jc_bigfive_c', 'conscientiousness'],
+      ['jc_bigfive_e', 'extraversion'],
+    ['jc_bigfive_a', 'agreeableness'],
+  ],
+};
+
+/** HubSpot values are strings on the wire; numbers carry at most two decimals. */
+function formatNumber(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  const rounded = Math.round(value * 100) / 100;
+  return String(Object.is(rounded, -0) ? 0 : rounded);
+}
+
+function checkedValue<T>(inviteId: string, field: string, schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const problem =
+    issue.code === 'too_big' || issue.code === 'too_small'
+      ? `is out of range (${describeRange(schema)})`
+      : issue.code === 'invalid_type'
+        ? value === undefined || value === null
+          ? 'is missing'
+          : `must be a ${issue.expected}`
+        : issue.message;
+  throw invalidInviteError(inviteId, field, value, problem);
+}
+
+/**
+ * Scores are the hot path (a dozen per invite): take the bounds from the schema itself and only ask
+ * zod when a value falls outside them, so the schema stays the one definition and the error its words.
+ */
+function checkedScore(inviteId: string, field: string, schema: z.ZodNumber, value: unknown): string {
+  if (typeof value === 'number' && value >= (schema.minValue ?? -Infinity) && value <= (schema.maxValue ?? Infinity)) {
+    return formatNumber(value);
+  }
+  return formatNumber(checkedValue(inviteId, field, schema, value));
+}
+
+function describeRange(schema: z.ZodType): string {
+  return schema === iqScore ? '50–160' : '0–100';
+}
+
+function dimensionScores(envelope: ResultEnvelope): Map<string, number> {
+  const scores = new Map<string, number>();
+  for (const dimension of envelope.dimensions) scores.set(dimension.name.trim().toLowerCase(), dimension.score);
+  return scores;
+}
+
+function deriveTestStatus(invite: ParsedAssessmentInvite): InviteStatus {
+  if (invite.status === 'expired') return 'expired';
+  let done = 0;
+  for (const test of invite.tests) if (test.status === 'completed') done += 1;
+  if (done > 0 && done === invite.tests.length) return 'completed';
+  return done > 0 ? 'in_progress' : 'invited';
+}
+
+/** Matches what `Date#toISOString` prints, the form we send; anything else is re-printed in it. */
+const CANONICAL_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+function completionInstant(invite: ParsedAssessmentInvite): string | undefined {
+  if (invite.completedAt) return CANONICAL_INSTANT.test(invite.completedAt) ? invite.completedAt : new Date(invite.completedAt).toISOString();
+  let latest: number | undefined;
+  for (const test of invite.tests) {
+    if (!test.completedAt) continue;
+    const at = Date.parse(test.completedAt);
+    if (latest === undefined || at > latest) latest = at;
+  }
+  return latest === undefined ? undefined : new Date(latest).toISOString();
+}
+
+export function resultUrlFor(resultUrlBase: string, inviteId: string): string {
+  return `${resultUrlBase.replace(/\/+$/, '')}/business/dashboard/invites/${encodeURIComponent(inviteId)}`;
+}
+
+/**
+ * Maps one invite to all 17 `jc_*` values (strings; `""` clears a value in HubSpot). Tests that are not
+ * assigned or not finished are sent empty, so a Contact always shows one invite's state, never a mix.
+ * Anything out of range or malformed throws `INVALID_INVITE` naming the invite, field and value:
+ * values are never clamped or guessed.
+ */
+export function mapInviteToProperties(input: AssessmentInvite, options: MapInviteOptions): ContactProperties {
+  if (!options?.resultUrlBase) {
+    throw new HubSpotKitError('INVALID_OPTIONS', 'mapInviteToProperties needs options.resultUrlBase (the JobCannon dashboard origin)');
+  }
+  const invite = parseAssessmentInvite(input);
+  const inviteId = invite.id;
+  checkedValue(inviteId, 'email', emailSchema, normalizeEmail(invite.email));
+
+  const properties: ContactProperties = { ...EMPTY_PROPERTIES };
+  const testStatus = deriveTestStatus(invite);
+  if (invite.status === 'completed' && testStatus !== 'completed') {
+    const pending = invite.tests.filter((test) => test.status !== 'completed').map((test) => test.slug);
+    throw invalidInviteError(
+      inviteId,
+      'status',
+      invite.status,
+      invite.tests.length === 0 ? 'says completed but no test is assigned' : `says completed but these tests are not: ${pending.join(', ')}`,
+    );
+  }
+
+  invite.tests.forEach((test, index) => {
+    if (test.status !== 'completed') return;
+    if (!test.result) throw invalidInviteError(inviteId, `tests[${index}].result`, test.result, `is missing for the completed ${test.slug} test`);
+    mapCompletedTest(inviteId, test as AssignedTest & { result: ResultEnvelope }, properties);
+  });
+
+  properties.jc_test_status = testStatus;
+  properties.jc_invitation_id = inviteId;
+  properties.jc_result_url = resultUrlFor(options.resultUrlBase, inviteId);
+  if (testStatus === 'completed') {
+    const completedAt = completionInstant(invite);
+    if (!completedAt) throw invalidInviteError(inviteId, 'completedAt', invite.completedAt, 'is missing for a completed invite');
+    properties.jc_completed_at = completedAt;
+  }
+  return properties;
+}
+
+function mapCompletedTest(inviteId: string, test: AssignedTest & { result: ResultEnvelope }, properties: ContactProperties): void {
+  const envelope = test.result;
+  switch (test.slug) {
+    case 'disc':
+    case 'big-five': {
+      const scores = dimensionScores(envelope);
+      for (const [field, dimension] of DIMENSION_FIELDS[test.slug]) {
+        properties[field] = checkedScore(inviteId, field, percentScore, scores.get(dimension));
+      }
+      if (test.slug === 'big-five') properties.jc_bigfive_n = neuroticism(inviteId, scores);
+      return;
+    }
+    case 'iq':
+      properties.jc_iq_score = checkedScore(inviteId, 'jc_iq_score', iqScore, envelope.score ?? dimensionScores(envelope).get('iq'));
+      return;
+    case 'integrity':
+      properties.jc_integrity_score = checkedScore(inviteId, 'jc_integrity_score', percentScore, envelope.score ?? dimensionScores(envelope).get('integrity'));
+      return;
+    case 'mbti':
+      properties.jc_mbti_type = checkedValue(inviteId, 'jc_mbti_type', mbtiCode, envelope.code?.trim().toUpperCase() ?? envelope.code);
+      return;
+    case 'riasec':
+      properties.jc_riasec_holland = checkedValue(inviteId, 'jc_riasec_holland', riasecCode, envelope.code?.trim().toUpperCase() ?? envelope.code);
+      return;
+  }
+}
+
+/** Neuroticism as reported, or the inverse of Emotional Stability where the envelope reports that. */
+function neuroticism(inviteId: string, scores: Map<string, number>): string {
+  const direct = scores.get('neuroticism');
+  if (direct !== undefined) return checkedScore(inviteId, 'jc_bigfive_n', percentScore, direct);
+  const stability = scores.get('emotional stability');
+  if (stability === undefined) throw invalidInviteError(inviteId, 'jc_bigfive_n', undefined, 'is missing (neither Neuroticism nor Emotional Stability is reported)');
+  return formatNumber(100 - checkedValue(inviteId, 'jc_bigfive_n', percentScore, stability));
+}
