@@ -1,0 +1,236 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { request, RequestError, type RequestConfig } from './client.js';
+import { deriveView, describeError, describeProblems } from './messages.js';
+import type {
+  BootstrapReport,
+  DisconnectResult,
+  FailurePage,
+  FailuresState,
+  FetchLike,
+  HeadersOption,
+  IntegrationStatusReport,
+  Problem,
+  RequestName,
+  RetryResult,
+  ViewState,
+  WidgetError,
+} from './types.js';
+
+export interface UseHubSpotIntegrationOptions {
+  /** Where the router is mounted, e.g. `/integrations/hubspot`. */
+  baseUrl: string;
+  /** Replaces the global fetch (auth wrappers, tests). */
+  fetch?: FetchLike;
+  /** Extra headers on every request (e.g. `Authorization`), or a function read per request. */
+  headers?: HeadersOption;
+  /** Default `same-origin`: the router authenticates with the host's session cookie. */
+  credentials?: RequestCredentials;
+  /** How often to re-read the status while syncing. Default 5,000 ms; 0 turns polling off. */
+  pollIntervalMs?: number;
+  /** Failed results per page in `loadFailures`. Default 20. */
+  failuresPageSize?: number;
+  /** Full-page navigation for Connect/Reconnect. Default `window.location.assign`. */
+  navigate?: (url: string) => void;
+}
+
+export interface HubSpotIntegrationActions {
+  /** Navigates to `{baseUrl}/connect`, which redirects to HubSpot's consent page. */
+  connect(): void;
+  /** The same OAuth round trip; named apart so UIs read naturally. */
+  reconnect(): void;
+  /** Re-runs the property bootstrap; resolves with its report (also kept as `lastResync`), or null on failure. */
+  resync(): Promise<BootstrapReport | null>;
+  disconnect(): Promise<DisconnectResult | null>;
+  /** First page, or the next one with `{ more: true }` (appended to `failures.items`). */
+  loadFailures(options?: { more?: boolean }): Promise<FailurePage | null>;
+  /** Retries the given failed results, or all of them without ids. */
+  retry(ids?: string[]): Promise<RetryResult | null>;
+  /** Re-reads the status now. */
+  refresh(): Promise<void>;
+}
+
+export interface HubSpotIntegration {
+  /** The last status read, or null before the first one arrives. */
+  status: IntegrationStatusReport | null;
+  /** A status request is in flight (the first load, a poll or a refresh). */
+  loading: boolean;
+  /** The action in flight (its follow-up status refresh included), so UIs can refuse double clicks. */
+  busy: Exclude<RequestName, 'status' | 'failures'> | null;
+  /** The last failed request, in plain language; cleared when the next action starts. */
+  error: WidgetError | null;
+  /** The pill state (see `deriveView`), null until the status is known. */
+  view: ViewState | null;
+  /** What needs the admin's attention, most urgent first (see `describeProblems`). */
+  problems: Problem[];
+  failures: FailuresState;
+  lastResync: BootstrapReport | null;
+  actions: HubSpotIntegrationActions;
+}
+
+const NO_FAILURES: FailuresState = { items: [], total: 0, nextCursor: null, loading: false, loaded: false };
+
+const toWidgetError = (request: RequestName, error: unknown): WidgetError =>
+  error instanceof RequestError
+    ? describeError(request, error.code, error.httpStatus, error.message)
+    : describeError(request, 'INTERNAL', 0, error instanceof Error ? error.message : String(error));
+
+/** The integration's state and actions without any markup, for hosts that draw their own row. */
+export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): HubSpotIntegration {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const pollIntervalMs = options.pollIntervalMs ?? 5000;
+  // Hosts pass `fetch`/`headers` inline, so they change identity every render; reading them
+  // through a ref keeps the load and polling effects from restarting on each render.
+  const optionsRef = useRef(options);
+  optionsRef.current = options;
+
+  const [status, setStatus] = useState<IntegrationStatusReport | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [busy, setBusy] = useState<HubSpotIntegration['busy']>(null);
+  const [error, setError] = useState<WidgetError | null>(null);
+  const [failures, setFailures] = useState<FailuresState>(NO_FAILURES);
+  const [lastResync, setLastResync] = useState<BootstrapReport | null>(null);
+  // Bumped after every status answer (good or bad) so polling re-arms even when a poll failed.
+  const [statusReads, setStatusReads] = useState(0);
+  const failuresRef = useRef(failures);
+  failuresRef.current = failures;
+  // Aborted on unmount: answers for an unmounted row are dropped instead of set on dead state.
+  const lifetime = useRef<AbortController | null>(null);
+  // Only the newest status request may write: a slow poll must not overwrite a fresher refresh.
+  const statusSeq = useRef(0);
+
+  const call = useCallback(
+    <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+      const { fetch, headers, credentials } = optionsRef.current;
+      const config: RequestConfig = { baseUrl, fetch, headers, credentials, signal: lifetime.current?.signal };
+      return request<T>(config, method, path, body);
+    },
+    [baseUrl],
+  );
+
+  const refresh = useCallback(async () => {
+    const seq = ++statusSeq.current;
+    const signal = lifetime.current?.signal;
+    setLoading(true);
+    try {
+      const report = await call<IntegrationStatusReport>('GET', '/status');
+      if (seq !== statusSeq.current) return;
+      setStatus(report);
+      setError((current) => (current?.request === 'status' ? null : current));
+    } catch (caught) {
+      if (seq === statusSeq.current && !signal?.aborted) setError(toWidgetError('status', caught));
+    } finally {
+      if (seq === statusSeq.current && !signal?.aborted) {
+        setLoading(false);
+        setStatusReads((count) => count + 1);
+      }
+    }
+  }, [call]);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    lifetime.current = controller;
+    void refresh();
+    return () => {
+      controller.abort();
+      statusSeq.current += 1;
+    };
+  }, [refresh]);
+
+  const syncing = status?.syncing === true;
+  useEffect(() => {
+    if (!syncing || !(pollIntervalMs > 0)) return undefined;
+    const timer = setTimeout(() => void refresh(), pollIntervalMs);
+    return () => clearTimeout(timer);
+  }, [syncing, statusReads, pollIntervalMs, refresh]);
+
+  /** Runs one action, records its failure, and always re-reads the status afterwards: even a failed action (a 409 MUST_RECONNECT) may mean the status changed. */
+  const run = useCallback(
+    async <T>(name: NonNullable<HubSpotIntegration['busy']>, task: () => Promise<T>): Promise<T | null> => {
+      const signal = lifetime.current?.signal;
+      setBusy(name);
+      setError(null);
+      let result: T | null = null;
+      try {
+        result = await task();
+      } catch (caught) {
+        if (!signal?.aborted) setError(toWidgetError(name, caught));
+      }
+      if (signal?.aborted) return null;
+      await refresh();
+      if (!signal?.aborted) setBusy(null);
+      return result;
+    },
+    [refresh],
+  );
+
+  const loadFailures = useCallback(
+    async ({ more = false }: { more?: boolean } = {}): Promise<FailurePage | null> => {
+      const cursor = more ? failuresRef.current.nextCursor : null;
+      if (more && !cursor) return null;
+      const signal = lifetime.current?.signal;
+      const query = new URLSearchParams({ limit: String(optionsRef.current.failuresPageSize ?? 20) });
+      if (cursor) query.set('cursor', cursor);
+      setFailures((current) => ({ ...current, loading: true }));
+      setError((current) => (current?.request === 'failures' ? null : current));
+      try {
+        const page = await call<FailurePage>('GET', `/failures?${query}`);
+        setFailures((current) => {
+          // Rows can shift between pages while results fail or get retried: never list one twice.
+          const seen = new Set(more ? current.items.map((item) => item.id) : []);
+          const items = more ? [...current.items, ...page.items.filter((item) => !seen.has(item.id))] : page.items;
+          return { items, total: page.total, nextCursor: page.nextCursor, loading: false, loaded: true };
+        });
+        return page;
+      } catch (caught) {
+        if (signal?.aborted) return null;
+        setFailures((current) => ({ ...current, loading: false }));
+        setError(toWidgetError('failures', caught));
+        return null;
+      }
+    },
+    [call],
+  );
+
+  const actions = useMemo<HubSpotIntegrationActions>(() => {
+    const connect = () => {
+      const url = `${baseUrl}/connect`;
+      const navigate = optionsRef.current.navigate ?? ((target: string) => window.location.assign(target));
+      navigate(url);
+    };
+    return {
+      connect,
+      reconnect: connect,
+      resync: () =>
+        run('resync', async () => {
+          const report = await call<BootstrapReport>('POST', '/resync', {});
+          setLastResync(report);
+          return report;
+        }),
+      disconnect: () =>
+        run('disconnect', async () => {
+          const result = await call<DisconnectResult>('POST', '/disconnect', {});
+          setFailures(NO_FAILURES);
+          setLastResync(null);
+          return result;
+        }),
+      loadFailures,
+      retry: (ids?: string[]) =>
+        run('retry', async () => {
+          const result = await call<RetryResult>('POST', '/failures/retry', ids ? { ids } : {});
+          // Retried rows go back to the queue, so they leave the list; the rest of the loaded
+          // pages stay put instead of collapsing back to page one.
+          setFailures((current) => {
+            if (!ids) return { ...current, items: [], total: 0, nextCursor: null };
+            const items = current.items.filter((item) => !ids.includes(item.id));
+            return { ...current, items, total: Math.max(0, current.total - (current.items.length - items.length)) };
+          });
+          return result;
+        }),
+      refresh,
+    };
+  }, [baseUrl, call, run, loadFailures, refresh]);
+
+  const view = status ? deriveView(status) : null;
+  const problems = useMemo(() => (status ? describeProblems(status) : []), [status]);
+  return { status, loading, busy, error, view, problems, failures, lastResync, actions };
+}
