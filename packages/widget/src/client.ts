@@ -29,10 +29,11 @@ export class RequestError extends Error {
 export async function request<T>(config: RequestConfig, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
   const extra = typeof config.headers === 'function' ? config.headers() : config.headers;
   // The fixed headers go last so a host's `headers` can add auth but never drop the CSRF guard.
-  const headers: Record<string, string> = { Accept: 'application/json', ...extra };
+  // (`set` on a Headers object, so a host's `x-requested-with` in any casing is replaced, not joined.)
+  const headers = new Headers({ Accept: 'application/json', ...extra });
   if (method === 'POST') {
-    headers['Content-Type'] = 'application/json';
-    headers['X-Requested-With'] = REQUESTED_WITH;
+    headers.set('Content-Type', 'application/json');
+    headers.set('X-Requested-With', REQUESTED_WITH);
   }
   // Called through a wrapper, not stored as a method: browsers throw "Illegal invocation" when the
   // global fetch runs with another `this`.

@@ -23,6 +23,7 @@ export interface FailuresDrawerProps {
   onClose(): void;
   onRetry(ids?: string[]): void;
   onLoadMore(): void;
+  onReload(): void;
 }
 
 /**
@@ -30,7 +31,7 @@ export interface FailuresDrawerProps {
  * banner and the list side by side. A labelled region; focus moves to its heading on open and
  * back to the toggle on close (the row does that), Escape closes it.
  */
-export function FailuresDrawer({ id, headingLevel, failures, now, headingRef, cls, button, onClose, onRetry, onLoadMore }: FailuresDrawerProps) {
+export function FailuresDrawer({ id, headingLevel, failures, now, headingRef, cls, button, onClose, onRetry, onLoadMore, onReload }: FailuresDrawerProps) {
   const Heading = `h${Math.min(headingLevel + 1, 6)}` as 'h4';
   const headingId = `${id}-heading`;
   const onKeyDown = (event: KeyboardEvent) => {
@@ -45,7 +46,13 @@ export function FailuresDrawer({ id, headingLevel, failures, now, headingRef, cl
       <Heading id={headingId} ref={headingRef} tabIndex={-1}>
         Failed results
       </Heading>
-      <p>{!loaded ? 'Loading failed results…' : total === 0 ? 'No failed results.' : `Showing ${items.length} of ${total}.`}</p>
+      {loaded || loading ? (
+        <p>{!loaded ? 'Loading failed results…' : total === 0 ? 'No failed results.' : `Showing ${items.length} of ${total}.`}</p>
+      ) : (
+        <p>
+          The list could not be loaded. <button {...button('secondary', onReload, false)}>Try again</button>
+        </p>
+      )}
       {items.length > 0 && (
         <table className={cls('table')}>
           <thead>

@@ -300,6 +300,7 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
           button={button}
           onClose={closeDrawer}
           onRetry={(ids) => void retry(ids)}
+          onReload={() => void actions.loadFailures()}
           onLoadMore={() => {
             if (!failures.loading) void actions.loadFailures({ more: true });
           }}

@@ -1,0 +1,200 @@
+import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createFakeFetch, notConnectedReport, statusReport } from './test-support/fake-fetch.js';
+import { getPill, getRoot, renderRow } from './test-support/render-row.js';
+
+// vitest runs without globals, so testing-library cannot register its own cleanup.
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+});
+
+describe('HubSpotIntegrationRow states', () => {
+  it('shows a checking pill until the status arrives', async () => {
+    renderRow();
+    expect(getPill()).toHaveProperty('textContent', 'HubSpot status: Checking…');
+    expect(getRoot().dataset.state).toBe('loading');
+    await waitFor(() => expect(getPill().textContent).toBe('HubSpot status: Connected'));
+  });
+
+  it('not connected: gray pill, Connect HubSpot only, no queue noise', async () => {
+    renderRow({}, { status: notConnectedReport() });
+    const connect = await screen.findByRole('button', { name: 'Connect HubSpot' });
+    expect(getPill().textContent).toBe('HubSpot status: Not connected');
+    expect(getPill().dataset.state).toBe('not_connected');
+    expect(getRoot().dataset.state).toBe('not_connected');
+    expect(connect.dataset.variant).toBe('primary');
+    expect(screen.queryByRole('button', { name: 'Disconnect' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Resync properties' })).toBeNull();
+    expect(screen.queryByText('Pending')).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('disconnected reads as Not connected and says held results wait for the next connect', async () => {
+    renderRow({}, { status: statusReport({ status: 'disconnected', queue: { pending: 0, failed: 0, held: 4 }, lastError: { code: 'MUST_RECONNECT', message: 'old', action: null, at: '2026-05-01T00:00:00Z' } }) });
+    await screen.findByRole('button', { name: 'Connect HubSpot' });
+    expect(getPill().textContent).toBe('HubSpot status: Not connected');
+    expect(screen.getByText(/4 held results are sent after you connect/)).toBeTruthy();
+    // A stale error from before the disconnect is not something to act on.
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('connected: portal, who connected it, relative last sync with the exact time, queue figures', async () => {
+    renderRow({}, { status: statusReport({ queue: { pending: 0, failed: 0, held: 2 } }) });
+    await waitFor(() => expect(getPill().textContent).toBe('HubSpot status: Connected'));
+    expect(getPill().dataset.state).toBe('connected');
+    expect(screen.getByText(/acme\.hubspot\.com · Hub ID 4412345 · Connected by rita@acme\.test/)).toBeTruthy();
+    const lastSync = screen.getByText('3 minutes ago');
+    expect(lastSync.tagName).toBe('TIME');
+    expect(lastSync.getAttribute('dateTime')).toBe('2026-05-04T11:57:00.000Z');
+    expect(lastSync.getAttribute('title')).toBe(new Date('2026-05-04T11:57:00.000Z').toLocaleString());
+    expect(lastSync.parentElement!.textContent).toBe('Last sync 3 minutes ago');
+    const figures = (term: string) => screen.getByText(term).nextElementSibling!.textContent;
+    expect([figures('Pending'), figures('Held'), figures('Failed')]).toEqual(['0', '2', '0']);
+    expect(screen.getByRole('button', { name: 'Resync properties' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Disconnect' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /Connect HubSpot|Reconnect HubSpot|failed/ })).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('says "Never synced" before the first push', async () => {
+    renderRow({}, { status: statusReport({ lastSyncAt: null }) });
+    expect(await screen.findByText('Never synced')).toBeTruthy();
+  });
+
+  it('must_reconnect: pill, the plain-language banner and a primary Reconnect HubSpot that navigates', async () => {
+    const { navigate, user } = renderRow({}, { status: statusReport({ status: 'must_reconnect', queue: { pending: 0, failed: 0, held: 3 }, lastError: { code: 'MUST_RECONNECT', message: 'HubSpot answered 401', action: null, at: '2026-05-04T11:00:00Z' } }) });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe(
+      'HubSpot refused our access - the app was uninstalled or the token revoked. Click Reconnect HubSpot. No data is lost: held results are sent after you reconnect.',
+    );
+    // One banner, not two: the MUST_RECONNECT lastError says the same as the status.
+    expect(screen.getAllByRole('alert')).toHaveLength(1);
+    expect(getPill().textContent).toBe('HubSpot status: Needs reconnect');
+    expect(getRoot().dataset.state).toBe('must_reconnect');
+    const reconnect = screen.getByRole('button', { name: 'Reconnect HubSpot' });
+    expect(reconnect.dataset.variant).toBe('primary');
+    // No resync without a working token; the connection can still be dropped.
+    expect(screen.queryByRole('button', { name: 'Resync properties' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Disconnect' })).toBeTruthy();
+    await user.click(reconnect);
+    expect(navigate).toHaveBeenCalledWith('/integrations/hubspot/connect');
+  });
+
+  it('error with an unknown lastError shows its message and its action', async () => {
+    renderRow({}, { status: statusReport({ lastError: { code: 'HUBSPOT_REQUEST_FAILED', message: 'HubSpot rejected jc_iq_score: value 190 is above the maximum.', action: 'Check the IQ property in HubSpot allows values up to 200.', at: '2026-05-04T11:58:00Z' } }) });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('HubSpot rejected jc_iq_score: value 190 is above the maximum. Check the IQ property in HubSpot allows values up to 200.');
+    expect(getPill().textContent).toBe('HubSpot status: Error');
+    expect(getPill().dataset.state).toBe('error');
+  });
+
+  it('error with a known code uses the mapped words (rate limited)', async () => {
+    renderRow(
+      { pollIntervalMs: 0 },
+      { status: statusReport({ syncing: true, queue: { pending: 12, failed: 0, held: 0 }, lastError: { code: 'HUBSPOT_RATE_LIMITED', message: '429 TEN_SECONDLY_ROLLING', action: null, at: '2026-05-04T11:58:00Z' } }) },
+    );
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(/^HubSpot is limiting how fast JobCannon may send data, so syncing is behind\. Nothing is lost/);
+    // Error wins over syncing: busy but broken must not look fine.
+    expect(getPill().dataset.state).toBe('error');
+  });
+
+  it('a lastError whose fix is reconnecting offers Reconnect HubSpot next to Resync', async () => {
+    renderRow({}, { status: statusReport({ lastError: { code: 'MISSING_SCOPES', message: 'scopes', action: null, at: '2026-05-04T11:58:00Z' } }) });
+    const reconnect = await screen.findByRole('button', { name: 'Reconnect HubSpot' });
+    expect(reconnect.dataset.variant).toBe('primary');
+    expect(screen.getByRole('button', { name: 'Resync properties' }).dataset.variant).toBe('secondary');
+  });
+
+  it('bootstrap with missing properties: names them and points at Resync properties', async () => {
+    renderRow({}, { status: statusReport({ bootstrap: { ok: false, missing: ['jc_disc_d', 'jc_iq_score'], drift: [], checkedAt: '2026-05-04T11:00:00Z' } }) });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('2 JobCannon properties are missing in HubSpot: jc_disc_d, jc_iq_score.');
+    expect(alert.textContent).toContain('Click Resync properties');
+    expect(getPill().dataset.state).toBe('error');
+    expect(screen.getByRole('button', { name: 'Resync properties' }).dataset.variant).toBe('primary');
+  });
+
+  it('bootstrap drift: says which field differs and that resync does not overwrite', async () => {
+    renderRow({}, { status: statusReport({ bootstrap: { ok: false, missing: [], drift: [{ name: 'jc_iq_score', field: 'type', expected: 'number', actual: 'string' }], checkedAt: '2026-05-04T11:00:00Z' } }) });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('1 JobCannon property differs from what JobCannon expects: jc_iq_score (type is "string", expected "number").');
+    expect(alert.textContent).toContain('Resync never overwrites existing properties');
+    expect(getPill().dataset.state).toBe('error');
+  });
+
+  it('failed results turn the pill to Error and offer "View N failed"', async () => {
+    renderRow({}, { status: statusReport({ queue: { pending: 0, failed: 2, held: 0 } }) });
+    const view = await screen.findByRole('button', { name: 'View 2 failed' });
+    expect(view.getAttribute('aria-expanded')).toBe('false');
+    expect(view.dataset.variant).toBe('primary');
+    expect(screen.getByRole('alert').textContent).toBe('2 results could not be sent to HubSpot. Click View 2 failed to see why, then retry them.');
+    expect(getPill().dataset.state).toBe('error');
+  });
+
+  it('the pill is a polite live region so status changes are announced', async () => {
+    renderRow();
+    await waitFor(() => expect(getPill().textContent).toBe('HubSpot status: Connected'));
+    expect(getPill().getAttribute('aria-live')).toBe('polite');
+    expect(within(getRoot()).getByRole('status', { hidden: false }).getAttribute('aria-live')).toBe('polite');
+  });
+});
+
+describe('polling while syncing', () => {
+  const syncing = (pending: number) => ({ body: statusReport({ syncing: pending > 0, queue: { pending, failed: 0, held: 0 } }) });
+
+  it('re-reads the status every interval while syncing and stops when it is done', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const fake = createFakeFetch();
+    fake.sequence('GET /status', [syncing(5), syncing(2), syncing(0)]);
+    renderRow({}, { fake, fakeTimers: true });
+    await act(() => vi.advanceTimersByTimeAsync(0));
+    expect(getPill().textContent).toBe('HubSpot status: Syncing');
+    expect(screen.getByText('Pending').nextElementSibling!.textContent).toBe('5');
+    expect(fake.calls('GET /status')).toHaveLength(1);
+
+    await act(() => vi.advanceTimersByTimeAsync(4999));
+    expect(fake.calls('GET /status')).toHaveLength(1);
+    await act(() => vi.advanceTimersByTimeAsync(1));
+    expect(fake.calls('GET /status')).toHaveLength(2);
+    expect(screen.getByText('Pending').nextElementSibling!.textContent).toBe('2');
+
+    await act(() => vi.advanceTimersByTimeAsync(5000));
+    expect(fake.calls('GET /status')).toHaveLength(3);
+    expect(getPill().textContent).toBe('HubSpot status: Connected');
+
+    // Not syncing any more: no further requests however long we wait.
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(fake.calls('GET /status')).toHaveLength(3);
+  });
+
+  it('honours pollIntervalMs and stops when unmounted', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const fake = createFakeFetch({ 'GET /status': syncing(7) });
+    const { unmount } = renderRow({ pollIntervalMs: 1000 }, { fake, fakeTimers: true });
+    await act(() => vi.advanceTimersByTimeAsync(0));
+    // One interval at a time: the next poll is armed only once the previous answer is in.
+    for (let poll = 0; poll < 3; poll += 1) await act(() => vi.advanceTimersByTimeAsync(1000));
+    expect(fake.calls('GET /status')).toHaveLength(4);
+    unmount();
+    await act(() => vi.advanceTimersByTimeAsync(10_000));
+    expect(fake.calls('GET /status')).toHaveLength(4);
+  });
+
+  it('keeps polling after a failed poll (a blip must not freeze the row)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const fake = createFakeFetch();
+    fake.sequence('GET /status', [syncing(3), new TypeError('Failed to fetch'), syncing(0)]);
+    renderRow({}, { fake, fakeTimers: true });
+    await act(() => vi.advanceTimersByTimeAsync(0));
+    await act(() => vi.advanceTimersByTimeAsync(5000));
+    expect(screen.getByRole('alert').textContent).toContain('Could not load the HubSpot status.');
+    // The last good status stays on screen meanwhile.
+    expect(getPill().textContent).toBe('HubSpot status: Syncing');
+    await act(() => vi.advanceTimersByTimeAsync(5000));
+    expect(fake.calls('GET /status')).toHaveLength(3);
+    expect(getPill().textContent).toBe('HubSpot status: Connected');
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+});
