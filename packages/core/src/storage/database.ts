@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import knexPkg, { type Knex } from 'knex';
+import { HubSpotKitError } from '../errors.js';
+import type { Db } from './sql.js';
+
+/**
+ * True when `db` runs on knex-pglite: one connection for everything, so the outer knex must never
+ * be used while a transaction is open, and PostgreSQL advisory locks cannot exclude anything (the
+ * single session holds them all, re-entrantly).
+ */
+export function isSingleConnection(db: Db): boolean {
+  const client = db.client as { pglite?: unknown; constructor?: { name?: string } };
+  return client.pglite !== undefined || client.constructor?.name === 'ClientPGLiteImpl';
+}
+
+export type ExclusiveResult<T> = { ran: true; result: T } | { ran: false };
+
+export interface ExclusiveRunner {
+  /**
+   * Runs `task` unless another holder has the named lock; never waits for it. The lock is held
+   * until the task settles, and released also when it throws (the error is rethrown).
+   */
+  runExclusive<T>(lockName: string, task: () => Promise<T>): Promise<ExclusiveResult<T>>;
+}
+
+/** The raw `pg` client knex hands out from its pool. */
+interface RawPgConnection {
+  query(sql: string, values: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
+  end(): Promise<void>;
+  __knex__disposed?: unknown;
+}
+
+/**
+ * One leader per job across host processes.
+ *
+ * PostgreSQL: a session-level `pg_try_advisory_lock` taken on a connection acquired from knex's
+ * pool and kept out of it for the whole task. The task itself uses other pool connections (it may
+ * run for minutes and open transactions); the lock lives and dies with this one session, so a
+ * crashed process can never leave it behind.
+ *
+ * PGlite: only one process can open the data directory, so an in-process set of held names on this
+ * runner is the whole story. The integration creates one runner and shares it.
+ */
+export function createExclusiveRunner(db: Knex): ExclusiveRunner {
+  if (isSingleConnection(db)) {
+    const held = new Set<string>();
+    return {
+      async runExclusive(lockName, task) {
+        if (held.has(lockName)) return { ran: false };
+        held.add(lockName);
+        try {
+          return { ran: true, result: await task() };
+        } finally {
+          held.delete(lockName);
+        }
+      },
+    };
+  }
+
+  return {
+    async runExclusive(lockName, task) {
+      const key = advisoryLockKey(lockName);
+      const connection = (await db.client.acquireConnection()) as RawPgConnection;
+      try {
+        const attempt = await connection.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key]);
+        if (attempt.rows[0]?.locked !== true) return { ran: false };
+        try {
+          return { ran: true, result: await task() };
+        } finally {
+          await unlock(connection, key);
+        }
+      } finally {
+        await db.client.releaseConnection(connection);
+      }
+    },
+  };
+}
+
+async function unlock(connection: RawPgConnection, key: string): Promise<void> {
+  try {
+    await connection.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
+  } catch {
+    // The session may still hold the lock: end it (the server drops its locks with it) and mark the
+    // connection disposed so knex's pool discards it instead of handing a lock-holding session out.
+    connection.__knex__disposed = connection.__knex__disposed ?? 'advisory unlock failed';
+    await connection.end().catch(() => undefined);
+  }
+}
+
+/**
+ * A stable signed 64-bit key for `pg_advisory_lock(bigint)`: the first 8 bytes of sha256(name).
+ * Stable across processes and releases, which is the point; returned as a decimal string because
+ * the value exceeds JavaScript's safe integers.
+ */
+export function advisoryLockKey(lockName: string): string {
+  const digest = createHash('sha256').update(`jobcannon-hubspot:${lockName}`).digest();
+  return digest.readBigInt64BE(0).toString();
+}
+
+export interface EmbeddedDatabaseOptions {
+  /** Directory for the data files; omitted: in memory (lost on close). */
+  dataDir?: string;
+}
+
+/**
+ * A knex over embedded PostgreSQL (PGlite), the demo's zero-setup default. Async because
+ * knex-pglite and @electric-sql/pglite are optional peers: they are loaded only when asked for, so
+ * hosts on a real server never need them installed. PGlite starts lazily on the first query (2–5 s).
+ * `db.destroy()` closes the PGlite instance too.
+ */
+export async function createEmbeddedDatabase(options: EmbeddedDatabaseOptions = {}): Promise<Knex> {
+  let ClientPGLite: typeof knexPkg.Client;
+  try {
+    ClientPGLite = (await import('knex-pglite')).default;
+  } catch (error) {
+    throw new HubSpotKitError(
+      'INVALID_OPTIONS',
+      'The embedded database needs the optional packages "knex-pglite" and "@electric-sql/pglite"; install them or pass a PostgreSQL connection.',
+      { cause: error },
+    );
+  }
+  return knexPkg({
+    client: ClientPGLite,
+    // knex-pglite refuses a pool: it pins one connection itself.
+    connection: options.dataDir === undefined ? {} : { filename: options.dataDir },
+  });
+}
+
+export interface PostgresPoolOptions {
+  min?: number;
+  max?: number;
+}
+
+/**
+ * A knex over PostgreSQL through `pg`. `pool.max` should leave room for the lock connection that
+ * `runExclusive` keeps for the length of a task (max >= 2).
+ */
+export function createPostgresDatabase(connectionString: string, pool: PostgresPoolOptions = {}): Knex {
+  return knexPkg({
+    client: 'pg',
+    connection: connectionString,
+    pool: { min: pool.min ?? 0, max: pool.max ?? 10 },
+  });
+}

@@ -1,0 +1,497 @@
+/**
+ * The durable outbox: one row per (org, normalized email) holding the latest snapshot of that
+ * candidate, claimed by workers under a lease and settled with a version guard.
+ *
+ * Lease rule: a replacement (upsertSnapshot) keeps the current lease. While a worker's push of
+ * version N is in flight, version N+1 must not be claimed by another worker, or the older payload
+ * could reach HubSpot after the newer one. The worker's settle call (markPushed / reschedule /
+ * markFailed) then finds the version changed, leaves the row pending and releases the lease, so the
+ * new snapshot is claimable at once (or when the lease expires, if the worker died).
+ */
+import type { Knex } from 'knex';
+import { HubSpotKitError } from '../errors.js';
+import type { FailureItem, FailurePage, QueueCounts } from '../integration/types.js';
+import { normalizeEmail } from '../mapping/map-invite.js';
+import {
+  sanitizeErrorMessage,
+  toCount,
+  toDate,
+  toOutboxRow,
+  type OutboxDbRow,
+  type OutboxRow,
+  type SnapshotKind,
+} from './rows.js';
+import { execute, isRowId, placeholders, queryRows, type Db } from './sql.js';
+
+const TABLE = 'hubspot_outbox';
+
+export interface OutboxError {
+  code: string;
+  message: string;
+}
+
+export interface SnapshotInput {
+  orgId: string;
+  /** Normalized again here, so every path (enqueue, GDPR purge) agrees on the key. */
+  email: string;
+  inviteId: string;
+  snapshot: SnapshotKind;
+  /** The invite's own updated-at: orders snapshots of the same kind. */
+  inviteUpdatedAt: Date;
+  /** The invite as the host gave it; stored as jsonb. */
+  payload: unknown;
+  /** The invite failed validation at enqueue: store it as `failed` with this reason instead of pending. */
+  failed?: OutboxError;
+}
+
+export type UpsertSnapshotResult =
+  | { outcome: 'inserted' | 'replaced'; row: OutboxRow }
+  | { outcome: 'ignored'; reason: 'stale' | 'partial_after_completed' };
+
+/**
+ * Stores the snapshot as the candidate's latest, unless the row already holds a better one:
+ * - a partial never replaces a completed snapshot (whatever its status or time);
+ * - a completed snapshot always replaces a partial one: completion is terminal, and this keeps
+ *   the outcome of a concurrent partial-vs-completed pair independent of arrival order;
+ * - between snapshots of the same kind, an older `inviteUpdatedAt` never replaces a newer one
+ *   (equal times replace, so re-enqueueing the same invite pushes it again).
+ * A replacement resets the row to pending (or failed, with `failed`), attempts 0, due now, error
+ * cleared, version + 1; it keeps the lease (see the file comment), the contact id and pushed_at.
+ *
+ * One statement (INSERT … ON CONFLICT DO UPDATE … WHERE): concurrent enqueues serialise on the
+ * unique (org_id, email) key and each evaluates the rules against the committed winner.
+ */
+export async function upsertSnapshot(db: Db, input: SnapshotInput, now: Date): Promise<UpsertSnapshotResult> {
+  const email = normalizeEmail(input.email);
+  const status = input.failed === undefined ? 'pending' : 'failed';
+  const rows = await queryRows<OutboxDbRow>(
+    db,
+    `INSERT INTO ${TABLE} AS o (
+       org_id, email, invite_id, snapshot, invite_updated_at, payload, status, version, attempts,
+       next_attempt_at, last_error_code, last_error_message, enqueued_at, created_at, updated_at
+     ) VALUES (?, ?, ?, ?, ?, CAST(? AS jsonb), ?, 1, 0, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (org_id, email) DO UPDATE SET
+       invite_id = EXCLUDED.invite_id,
+       snapshot = EXCLUDED.snapshot,
+       invite_updated_at = EXCLUDED.invite_updated_at,
+       payload = EXCLUDED.payload,
+       status = EXCLUDED.status,
+       version = o.version + 1,
+       attempts = 0,
+       next_attempt_at = EXCLUDED.next_attempt_at,
+       last_error_code = EXCLUDED.last_error_code,
+       last_error_message = EXCLUDED.last_error_message,
+       enqueued_at = EXCLUDED.enqueued_at,
+       updated_at = EXCLUDED.updated_at
+     WHERE CASE
+       WHEN o.snapshot = 'completed' AND EXCLUDED.snapshot = 'partial' THEN false
+       WHEN o.snapshot = 'partial' AND EXCLUDED.snapshot = 'completed' THEN true
+       ELSE EXCLUDED.invite_updated_at >= o.invite_updated_at
+     END
+     RETURNING o.*`,
+    [
+      input.orgId,
+      email,
+      input.inviteId,
+      input.snapshot,
+      input.inviteUpdatedAt,
+      JSON.stringify(input.payload ?? null),
+      status,
+      now,
+      input.failed?.code ?? null,
+      input.failed === undefined ? null : sanitizeErrorMessage(input.failed.message),
+      now,
+      now,
+      now,
+    ],
+  );
+  const written = rows[0];
+  if (written !== undefined) {
+    const row = toOutboxRow(written);
+    // A fresh insert is the only way to version 1: every replacement increments it.
+    return { outcome: row.version === 1 ? 'inserted' : 'replaced', row };
+  }
+  // Refused. This read only explains the refusal; the decision was taken atomically above.
+  const existing = await queryRows<Pick<OutboxDbRow, 'snapshot'>>(
+    db,
+    `SELECT snapshot FROM ${TABLE} WHERE org_id = ? AND email = ?`,
+    [input.orgId, email],
+  );
+  const reason = existing[0]?.snapshot === 'completed' && input.snapshot === 'partial' ? 'partial_after_completed' : 'stale';
+  return { outcome: 'ignored', reason };
+}
+
+export interface ClaimOptions {
+  workerId: string;
+  now: Date;
+  leaseMs: number;
+  limit: number;
+  /** Only this org's rows. */
+  orgId?: string;
+}
+
+/**
+ * Leases up to `limit` due rows (pending, next_attempt_at <= now, no live lease) of orgs whose
+ * connection is `connected`, oldest due first. `SKIP LOCKED` lets concurrent claimers take
+ * disjoint rows without waiting on each other. Attempts are not counted here: the caller counts
+ * an attempt when it settles the row.
+ */
+export async function claimDueRows(db: Db, options: ClaimOptions): Promise<OutboxRow[]> {
+  if (options.limit <= 0) return [];
+  const leaseExpiresAt = new Date(options.now.getTime() + options.leaseMs);
+  const orgFilter = options.orgId === undefined ? '' : 'AND o.org_id = ?';
+  const rows = await queryRows<OutboxDbRow>(
+    db,
+    `UPDATE ${TABLE} AS t
+     SET lease_owner = ?, lease_expires_at = ?
+     FROM (
+       SELECT o.id
+       FROM ${TABLE} AS o
+       JOIN hubspot_connections AS c ON c.org_id = o.org_id AND c.status = 'connected'
+       WHERE o.status = 'pending'
+         AND o.next_attempt_at <= ?
+         AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= ?)
+         ${orgFilter}
+       ORDER BY o.next_attempt_at, o.id
+       LIMIT ?
+       FOR UPDATE OF o SKIP LOCKED
+     ) AS due
+     WHERE t.id = due.id
+     RETURNING t.*`,
+    [
+      options.workerId,
+      leaseExpiresAt,
+      options.now,
+      options.now,
+      ...(options.orgId === undefined ? [] : [options.orgId]),
+      Math.floor(options.limit),
+    ],
+  );
+  // RETURNING has no defined order.
+  return rows.map(toOutboxRow).sort(byDueThenId);
+}
+
+export interface SettleGuard {
+  id: string;
+  /** The version the worker claimed (and pushed). */
+  version: number;
+  workerId: string;
+}
+
+/**
+ * Marks the claimed version pushed: done, contact id recorded, attempts reset, lease cleared.
+ * Returns false when the row was replaced meanwhile (version changed) or the lease was lost; in the
+ * replaced case the row stays pending with its new snapshot, the worker's lease is released and the
+ * contact id is still recorded (the contact exists either way, and GDPR purges find rows by it).
+ */
+export async function markPushed(
+  db: Db,
+  input: SettleGuard & { contactId: string | null; now: Date },
+): Promise<boolean> {
+  return settle(
+    db,
+    input,
+    `status = 'done', pushed_at = ?, hubspot_contact_id = COALESCE(?, hubspot_contact_id), attempts = 0,
+     last_error_code = NULL, last_error_message = NULL, updated_at = ?`,
+    [input.now, input.contactId, input.now],
+    { contactId: input.contactId },
+  );
+}
+
+/** Keeps the row pending for another attempt at `nextAttemptAt`, recording the attempt count and reason. */
+export async function reschedule(
+  db: Db,
+  input: SettleGuard & { nextAttemptAt: Date; attempts: number; error: OutboxError | null; now: Date },
+): Promise<boolean> {
+  return settle(
+    db,
+    input,
+    `next_attempt_at = ?, attempts = ?, last_error_code = ?, last_error_message = ?, updated_at = ?`,
+    [input.nextAttemptAt, input.attempts, input.error?.code ?? null, errorMessageOrNull(input.error), input.now],
+  );
+}
+
+/** Gives up on the row: `failed` with its reason, listed to the admin until retried or replaced. */
+export async function markFailed(
+  db: Db,
+  input: SettleGuard & { attempts: number; error: OutboxError; now: Date },
+): Promise<boolean> {
+  return settle(
+    db,
+    input,
+    `status = 'failed', attempts = ?, last_error_code = ?, last_error_message = ?, updated_at = ?`,
+    [input.attempts, input.error.code, sanitizeErrorMessage(input.error.message), input.now],
+  );
+}
+
+/** Returns leased rows this worker did not attempt (held org, aborted drain) to the queue as they were. */
+export async function releaseLease(db: Db, input: { ids: readonly string[]; workerId: string }): Promise<number> {
+  const ids = input.ids.filter(isRowId);
+  if (ids.length === 0) return 0;
+  return execute(
+    db,
+    `UPDATE ${TABLE} SET lease_owner = NULL, lease_expires_at = NULL
+     WHERE id IN (${placeholders(ids.length)}) AND lease_owner = ?`,
+    [...ids, input.workerId],
+  );
+}
+
+/** Clears leases that expired (their worker died or stalled). Returns how many. */
+export async function reclaimExpiredLeases(db: Db, now: Date): Promise<number> {
+  return execute(
+    db,
+    `UPDATE ${TABLE} SET lease_owner = NULL, lease_expires_at = NULL
+     WHERE lease_owner IS NOT NULL AND lease_expires_at <= ?`,
+    [now],
+  );
+}
+
+/** pending: waiting for a connected org; held: pending while the org is not connected (or has no connection). */
+export async function countQueue(db: Db, orgId: string): Promise<QueueCounts> {
+  const rows = await queryRows<{ pending: unknown; failed: unknown; held: unknown }>(
+    db,
+    `SELECT
+       count(*) FILTER (WHERE o.status = 'pending' AND c.status = 'connected') AS pending,
+       count(*) FILTER (WHERE o.status = 'failed') AS failed,
+       count(*) FILTER (WHERE o.status = 'pending' AND (c.status IS NULL OR c.status <> 'connected')) AS held
+     FROM ${TABLE} AS o
+     LEFT JOIN hubspot_connections AS c ON c.org_id = o.org_id
+     WHERE o.org_id = ?`,
+    [orgId],
+  );
+  const row = rows[0];
+  return { pending: toCount(row?.pending), failed: toCount(row?.failed), held: toCount(row?.held) };
+}
+
+export const DEFAULT_FAILURE_PAGE_SIZE = 50;
+export const MAX_FAILURE_PAGE_SIZE = 200;
+
+/** The org's failed rows, newest (highest id) first, keyset-paged by id. */
+export async function listFailures(
+  db: Db,
+  orgId: string,
+  page: { limit?: number; cursor?: string | null } = {},
+): Promise<FailurePage> {
+  const limit = clampLimit(page.limit, DEFAULT_FAILURE_PAGE_SIZE, MAX_FAILURE_PAGE_SIZE);
+  const cursor = page.cursor ?? null;
+  if (cursor !== null && !isRowId(cursor)) {
+    throw new HubSpotKitError('BAD_REQUEST', 'The failures cursor is not valid.', { details: { cursor } });
+  }
+  const rows = await queryRows<OutboxDbRow>(
+    db,
+    `SELECT * FROM ${TABLE}
+     WHERE org_id = ? AND status = 'failed' ${cursor === null ? '' : 'AND id < ?'}
+     ORDER BY id DESC
+     LIMIT ?`,
+    [orgId, ...(cursor === null ? [] : [cursor]), limit + 1],
+  );
+  const totals = await queryRows<{ total: unknown }>(
+    db,
+    `SELECT count(*) AS total FROM ${TABLE} WHERE org_id = ? AND status = 'failed'`,
+    [orgId],
+  );
+  const pageRows = rows.slice(0, limit).map(toOutboxRow);
+  const last = pageRows[pageRows.length - 1];
+  return {
+    items: pageRows.map(toFailureItem),
+    total: toCount(totals[0]?.total),
+    nextCursor: rows.length > limit && last !== undefined ? last.id : null,
+  };
+}
+
+/**
+ * Puts the org's failed rows (all, or those of `ids` that belong to the org) back in the queue:
+ * pending, attempts 0, due now, error cleared. Returns how many.
+ */
+export async function retryFailedRows(db: Db, orgId: string, ids: readonly string[] | undefined, now: Date): Promise<number> {
+  const validIds = ids?.filter(isRowId);
+  if (validIds !== undefined && validIds.length === 0) return 0;
+  return execute(
+    db,
+    `UPDATE ${TABLE}
+     SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error_code = NULL, last_error_message = NULL,
+         enqueued_at = ?, updated_at = ?
+     WHERE org_id = ? AND status = 'failed' ${validIds === undefined ? '' : `AND id IN (${placeholders(validIds.length)})`}`,
+    [now, now, now, orgId, ...(validIds ?? [])],
+  );
+}
+
+export async function getOutboxRow(db: Db, orgId: string, id: string): Promise<OutboxRow | null> {
+  if (!isRowId(id)) return null;
+  const rows = await queryRows<OutboxDbRow>(db, `SELECT * FROM ${TABLE} WHERE org_id = ? AND id = ?`, [orgId, id]);
+  return rows[0] === undefined ? null : toOutboxRow(rows[0]);
+}
+
+export async function getOutboxRowByEmail(db: Db, orgId: string, email: string): Promise<OutboxRow | null> {
+  const rows = await queryRows<OutboxDbRow>(db, `SELECT * FROM ${TABLE} WHERE org_id = ? AND email = ?`, [
+    orgId,
+    normalizeEmail(email),
+  ]);
+  return rows[0] === undefined ? null : toOutboxRow(rows[0]);
+}
+
+/** GDPR: deletes the org's outbox row for this email. Returns how many (0 or 1). */
+export async function deleteOutboxRowsByEmail(db: Db, orgId: string, email: string): Promise<number> {
+  return execute(db, `DELETE FROM ${TABLE} WHERE org_id = ? AND email = ?`, [orgId, normalizeEmail(email)]);
+}
+
+/** GDPR: deletes the org's outbox rows pushed to this HubSpot contact. Returns how many. */
+export async function deleteOutboxRowsByContact(db: Db, orgId: string, contactId: string): Promise<number> {
+  return execute(db, `DELETE FROM ${TABLE} WHERE org_id = ? AND hubspot_contact_id = ?`, [orgId, contactId]);
+}
+
+export interface PurgeResult {
+  outboxRows: number;
+  syncLogRows: number;
+}
+
+/**
+ * GDPR purge of one person in one org, by HubSpot contact id and/or email: the outbox rows, and the
+ * sync log entries that carry the contact id or the email of any purged row (failed pushes never
+ * learned a contact id, so the email is what links them). Runs in a transaction of its own unless
+ * `db` already is one.
+ */
+export async function purgeContactData(
+  db: Db,
+  orgId: string,
+  who: { contactId?: string | null; email?: string | null },
+): Promise<PurgeResult> {
+  const contactId = who.contactId ?? null;
+  const email = who.email == null ? null : normalizeEmail(who.email);
+  if (contactId === null && email === null) return { outboxRows: 0, syncLogRows: 0 };
+
+  return inTransaction(db, async (trx) => {
+    const match = [contactId === null ? null : 'hubspot_contact_id = ?', email === null ? null : 'email = ?']
+      .filter((clause): clause is string => clause !== null)
+      .join(' OR ');
+    const matchBindings = [contactId, email].filter((value): value is string => value !== null);
+
+    const deleted = await queryRows<{ email: string }>(
+      trx,
+      `DELETE FROM ${TABLE} WHERE org_id = ? AND (${match}) RETURNING email`,
+      [orgId, ...matchBindings],
+    );
+    const emails = [...new Set([...deleted.map((row) => row.email), ...(email === null ? [] : [email])])];
+    const logMatch = [
+      contactId === null ? null : 'hubspot_contact_id = ?',
+      emails.length === 0 ? null : `email IN (${placeholders(emails.length)})`,
+    ]
+      .filter((clause): clause is string => clause !== null)
+      .join(' OR ');
+    const syncLogRows = await execute(
+      trx,
+      `DELETE FROM hubspot_sync_log WHERE org_id = ? AND (${logMatch})`,
+      [orgId, ...(contactId === null ? [] : [contactId]), ...emails],
+    );
+    return { outboxRows: deleted.length, syncLogRows };
+  });
+}
+
+/** Whether any row is claimable now (optionally for one org): the drain loop's "anything left?". */
+export async function hasDueRows(db: Db, now: Date, orgId?: string): Promise<boolean> {
+  const rows = await queryRows<{ due: boolean }>(
+    db,
+    `SELECT EXISTS (
+       SELECT 1 FROM ${TABLE} AS o
+       JOIN hubspot_connections AS c ON c.org_id = o.org_id AND c.status = 'connected'
+       WHERE o.status = 'pending' AND o.next_attempt_at <= ?
+         AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= ?)
+         ${orgId === undefined ? '' : 'AND o.org_id = ?'}
+     ) AS due`,
+    [now, now, ...(orgId === undefined ? [] : [orgId])],
+  );
+  return rows[0]?.due === true;
+}
+
+/** The earliest next_attempt_at among pending rows of connected orgs (to schedule the next drain), or null. */
+export async function nextDueAt(db: Db, orgId?: string): Promise<Date | null> {
+  const rows = await queryRows<{ next: Date | string | null }>(
+    db,
+    `SELECT min(o.next_attempt_at) AS next FROM ${TABLE} AS o
+     JOIN hubspot_connections AS c ON c.org_id = o.org_id AND c.status = 'connected'
+     WHERE o.status = 'pending' ${orgId === undefined ? '' : 'AND o.org_id = ?'}`,
+    orgId === undefined ? [] : [orgId],
+  );
+  const next = rows[0]?.next ?? null;
+  return next === null ? null : toDate(next);
+}
+
+/** How long (ms) the longest-waiting pending row of a connected org has waited since it was enqueued, or null. */
+export async function oldestPendingAge(db: Db, now: Date, orgId?: string): Promise<number | null> {
+  const rows = await queryRows<{ oldest: Date | string | null }>(
+    db,
+    `SELECT min(o.enqueued_at) AS oldest FROM ${TABLE} AS o
+     JOIN hubspot_connections AS c ON c.org_id = o.org_id AND c.status = 'connected'
+     WHERE o.status = 'pending' ${orgId === undefined ? '' : 'AND o.org_id = ?'}`,
+    orgId === undefined ? [] : [orgId],
+  );
+  const oldest = rows[0]?.oldest ?? null;
+  return oldest === null ? null : Math.max(0, now.getTime() - toDate(oldest).getTime());
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Applies `set` only if the worker still holds the lease on the version it claimed. If the lease is
+ * still ours but the version moved on (a newer snapshot arrived mid-push), only the lease is released
+ * so the newer snapshot is pushed next (plus the contact id, for markPushed).
+ */
+async function settle(
+  db: Db,
+  guard: SettleGuard,
+  set: string,
+  bindings: Knex.RawBinding[],
+  onReplaced: { contactId?: string | null } = {},
+): Promise<boolean> {
+  if (!isRowId(guard.id)) return false;
+  const applied = await execute(
+    db,
+    `UPDATE ${TABLE} SET ${set}, lease_owner = NULL, lease_expires_at = NULL
+     WHERE id = ? AND version = ? AND lease_owner = ?`,
+    [...bindings, guard.id, guard.version, guard.workerId],
+  );
+  if (applied > 0) return true;
+  await execute(
+    db,
+    `UPDATE ${TABLE}
+     SET lease_owner = NULL, lease_expires_at = NULL, hubspot_contact_id = COALESCE(?, hubspot_contact_id)
+     WHERE id = ? AND lease_owner = ?`,
+    [onReplaced.contactId ?? null, guard.id, guard.workerId],
+  );
+  return false;
+}
+
+async function inTransaction<T>(db: Db, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  // On single-connection PGlite the outer knex must not be used while a transaction is open, so
+  // everything inside goes through `trx`; an existing transaction is simply reused.
+  if (db.isTransaction) return work(db as Knex.Transaction);
+  return db.transaction(work);
+}
+
+function toFailureItem(row: OutboxRow): FailureItem {
+  return {
+    id: row.id,
+    inviteId: row.inviteId,
+    email: row.email,
+    reason: row.lastErrorMessage ?? '',
+    errorCode: row.lastErrorCode ?? 'UNKNOWN',
+    attempts: row.attempts,
+    // Nothing but a replacement or a retry touches a failed row, and both move it out of `failed`.
+    failedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function errorMessageOrNull(error: OutboxError | null): string | null {
+  return error === null ? null : sanitizeErrorMessage(error.message);
+}
+
+function clampLimit(limit: number | undefined, fallback: number, max: number): number {
+  if (limit === undefined || !Number.isFinite(limit)) return fallback;
+  return Math.min(max, Math.max(1, Math.floor(limit)));
+}
+
+function byDueThenId(a: OutboxRow, b: OutboxRow): number {
+  const due = a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime();
+  if (due !== 0) return due;
+  return a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}

@@ -1,0 +1,35 @@
+import type { Knex } from 'knex';
+
+/** What a repository function runs on: the integration's knex, or a transaction (the host's or ours). */
+export type Db = Knex | Knex.Transaction;
+
+/**
+ * The result of `db.raw` on both drivers: `pg` returns its `Result`, knex-pglite a PGlite result
+ * with `rowCount` copied from `affectedRows`. Repositories use raw SQL for every statement whose
+ * row count matters, because knex-pglite's `.del()` returns the raw response instead of a count.
+ */
+interface RawResult<T> {
+  rows?: T[];
+  rowCount?: number | null;
+  affectedRows?: number;
+}
+
+export async function queryRows<T>(db: Db, sql: string, bindings: readonly Knex.RawBinding[] = []): Promise<T[]> {
+  const result = (await db.raw(sql, bindings as Knex.RawBinding[])) as RawResult<T>;
+  return result.rows ?? [];
+}
+
+export async function execute(db: Db, sql: string, bindings: readonly Knex.RawBinding[] = []): Promise<number> {
+  const result = (await db.raw(sql, bindings as Knex.RawBinding[])) as RawResult<unknown>;
+  return result.rowCount ?? result.affectedRows ?? 0;
+}
+
+/** bigserial ids arrive from HTTP as strings; anything else is not an id of ours and matches nothing. */
+export function isRowId(value: string): boolean {
+  return /^[1-9][0-9]{0,17}$/.test(value);
+}
+
+/** `IN (?, ?, …)` placeholders for a non-empty list. */
+export function placeholders(count: number): string {
+  return Array.from({ length: count }, () => '?').join(', ');
+}
