@@ -1,0 +1,74 @@
+import { cleanup, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readOAuthRedirect } from './messages.js';
+import { notConnectedReport, statusReport } from './test-support/fake-fetch.js';
+import { renderRow } from './test-support/render-row.js';
+
+afterEach(cleanup);
+
+describe('after the OAuth redirect', () => {
+  it('shows a green confirmation naming the connected portal', async () => {
+    renderRow({ search: '?hubspot=connected' });
+    const banner = await screen.findByText('HubSpot connected to acme.hubspot.com.');
+    const region = banner.closest('[data-tone]')!;
+    expect(region.getAttribute('data-tone')).toBe('success');
+    // Good news is a polite status, not an alert.
+    expect(region.getAttribute('role')).toBe('status');
+  });
+
+  it('names the hub id when the portal has no domain, and can be dismissed', async () => {
+    const { user } = renderRow({ search: '?hubspot=connected' }, { status: statusReport({ portal: { id: 99, domain: null } }) });
+    expect(await screen.findByText('HubSpot connected to Hub ID 99.')).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Dismiss' }));
+    expect(screen.queryByText(/HubSpot connected to/)).toBeNull();
+  });
+
+  const reasons: Array<[reason: string, text: RegExp]> = [
+    ['access_denied', /^HubSpot access was not approved\. Click Connect HubSpot and approve the requested access\./],
+    ['OAUTH_DENIED', /^HubSpot access was not approved\./],
+    ['OAUTH_STATE_INVALID', /^The HubSpot sign-in could not be matched to this session .* Click Connect HubSpot to start again\.$/],
+    ['OAUTH_STATE_EXPIRED', /^The HubSpot sign-in took too long and expired\. Click Connect HubSpot to start again\.$/],
+    ['MISSING_SCOPES', /^HubSpot did not grant all the access JobCannon needs .* approve every requested permission\.$/],
+    ['PORTAL_MISMATCH', /^That HubSpot account is not the one this organization is connected to\. Click Reconnect HubSpot and choose the original account\./],
+    ['OAUTH_EXCHANGE_FAILED', /^HubSpot approved the connection, but JobCannon could not complete it with HubSpot\. Wait a minute, then click Connect HubSpot again\.$/],
+    ['SOMETHING_NEW', /^HubSpot could not be connected \(reason: SOMETHING_NEW\)\. Click Connect HubSpot to try again\./],
+    // Codes come from the URL: a prototype key must not pass for a known one.
+    ['toString', /^HubSpot could not be connected \(reason: toString\)\./],
+  ];
+  it.each(reasons)('explains reason=%s in an alert', async (reason, text) => {
+    renderRow({ search: `?hubspot=error&reason=${reason}` }, { status: notConnectedReport() });
+    const alert = await screen.findByRole('alert');
+    // The message paragraph; the banner also holds its Dismiss button.
+    expect(alert.querySelector('p')!.textContent).toMatch(text);
+    expect(alert.getAttribute('data-tone')).toBe('error');
+    expect(await screen.findByRole('button', { name: 'Connect HubSpot' })).toBeTruthy();
+  });
+
+  it('treats a missing reason as unknown', () => {
+    expect(readOAuthRedirect('?hubspot=error')).toMatchObject({ outcome: 'error', reason: 'unknown' });
+    expect(readOAuthRedirect('?tab=integrations')).toBeNull();
+    expect(readOAuthRedirect('?hubspot=maybe')).toBeNull();
+  });
+});
+
+describe('clearing the OAuth parameters', () => {
+  beforeEach(() => {
+    window.history.replaceState(null, '', '/settings/integrations?tab=crm&hubspot=error&reason=OAUTH_STATE_EXPIRED#hubspot');
+  });
+
+  it('reads window.location by default and removes only its own parameters', async () => {
+    renderRow({ search: undefined, clearOAuthParams: true }, { status: notConnectedReport() });
+    expect((await screen.findByRole('alert')).textContent).toMatch(/expired/);
+    await waitFor(() => expect(window.location.search).toBe('?tab=crm'));
+    expect(window.location.pathname).toBe('/settings/integrations');
+    expect(window.location.hash).toBe('#hubspot');
+    // The banner stays for this visit even though the URL no longer says so.
+    expect(screen.getByRole('alert').textContent).toMatch(/expired/);
+  });
+
+  it('leaves the URL alone with clearOAuthParams={false}', async () => {
+    renderRow({ search: undefined, clearOAuthParams: false }, { status: notConnectedReport() });
+    await screen.findByRole('alert');
+    expect(window.location.search).toBe('?tab=crm&hubspot=error&reason=OAUTH_STATE_EXPIRED');
+  });
+});
