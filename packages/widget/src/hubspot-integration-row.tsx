@@ -44,7 +44,9 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
   const id = useId();
   const cls = (slot: SlotName) => slotClass(slot, classNames, unstyled);
 
-  const [redirect, setRedirect] = useState(() => readOAuthRedirect(search ?? (typeof window === 'undefined' ? '' : window.location.search)));
+  // The query string, kept as read on mount: the banner belongs to the redirect that loaded the
+  // page, even after the parameters are cleared from the address bar.
+  const [redirectSearch, setRedirectSearch] = useState(() => search ?? (typeof window === 'undefined' ? '' : window.location.search));
   const [notice, setNotice] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [drawerOpen, setDrawerOpen] = useState(false);
@@ -76,7 +78,7 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
 
   useEffect(() => {
     // A reload must not show the banner again, and the link must not be shared with it.
-    if (!clearOAuthParams || !redirect || typeof window === 'undefined') return;
+    if (!clearOAuthParams || !readOAuthRedirect(redirectSearch) || typeof window === 'undefined') return;
     const url = new URL(window.location.href);
     if (!url.searchParams.has('hubspot')) return;
     url.searchParams.delete('hubspot');
@@ -128,7 +130,9 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
   // The button that fixes the most urgent problem is the primary one; Connect when there is none.
   const primary: Fix | null = problems[0]?.fix ?? (view === 'not_connected' ? 'connect' : null);
   const variant = (fix: Fix) => (primary === fix ? 'primary' : 'secondary');
-  const showReconnect = view === 'must_reconnect' || problems.some((problem) => problem.fix === 'reconnect');
+  const redirect = readOAuthRedirect(redirectSearch, live ? 'Reconnect HubSpot' : 'Connect HubSpot');
+  // A failed reconnect of a live connection (wrong portal, scopes not granted) needs the button too.
+  const showReconnect = view === 'must_reconnect' || problems.some((problem) => problem.fix === 'reconnect') || (live && redirect?.outcome === 'error');
   const Heading = `h${headingLevel}` as 'h3';
   const at = now();
   const state = view ?? (error?.request === 'status' ? 'unavailable' : 'loading');
@@ -142,7 +146,7 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
       {extra}
     </div>
   );
-  const dismiss = <button {...button('secondary', () => setRedirect(null), false)}>Dismiss</button>;
+  const dismiss = <button {...button('secondary', () => setRedirectSearch(''), false)}>Dismiss</button>;
 
   return (
     <section className={slotClass('root', classNames, unstyled, className)} data-state={state} aria-labelledby={`${id}-name`} aria-busy={!status || undefined}>
@@ -155,11 +159,10 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
           {status?.portal && live && (
             <p className={cls('details')}>
               {status.portal.domain ?? 'HubSpot portal'} · Hub ID {status.portal.id}
-              {status.connectedBy && <> · Connected by {status.connectedBy}</>}
-              {status.connectedAt && (
+              {(status.connectedBy || status.connectedAt) && (
                 <>
-                  {' '}
-                  <TimeAgo at={status.connectedAt} now={at} />
+                  <br />
+                  Connected{status.connectedBy && ` by ${status.connectedBy}`} {status.connectedAt && <TimeAgo at={status.connectedAt} now={at} />}
                 </>
               )}
             </p>

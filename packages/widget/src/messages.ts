@@ -155,15 +155,20 @@ export function describeRetry(retried: number): string {
 
 export type OAuthRedirect = { outcome: 'connected' } | { outcome: 'error'; reason: string; message: string; action: string | null };
 
-/** The outcome the router's OAuth callback put in the URL (`?hubspot=connected|error&reason=`). */
-export function readOAuthRedirect(search: string): OAuthRedirect | null {
+/**
+ * The outcome the router's OAuth callback put in the URL (`?hubspot=connected|error&reason=`).
+ * `button` is the label of the button the admin will see ("Reconnect HubSpot" on a row that was
+ * connected before), so the advice names what is actually on screen.
+ */
+export function readOAuthRedirect(search: string, button = 'Connect HubSpot'): OAuthRedirect | null {
   const params = new URLSearchParams(search);
   const outcome = params.get('hubspot');
   if (outcome === 'connected') return { outcome };
   if (outcome !== 'error') return null;
   const reason = params.get('reason') || 'unknown';
-  const entry = entryFor(reason);
-  return entry
-    ? { outcome, reason, message: entry[0], action: entry[1] }
-    : { outcome, reason, message: `HubSpot could not be connected (reason: ${reason}).`, action: 'Click Connect HubSpot to try again. If it keeps failing, contact JobCannon support.' };
+  const [message, action] = entryFor(reason) ?? [
+    `HubSpot could not be connected (reason: ${reason}).`,
+    'Click Connect HubSpot to try again. If it keeps failing, contact JobCannon support.',
+  ];
+  return { outcome, reason, message, action: action && action.replace(/\b(?:Connect|Reconnect) HubSpot\b/g, button) };
 }

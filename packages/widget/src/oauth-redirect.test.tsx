@@ -28,8 +28,9 @@ describe('after the OAuth redirect', () => {
     ['OAUTH_DENIED', /^HubSpot access was not approved\./],
     ['OAUTH_STATE_INVALID', /^The HubSpot sign-in could not be matched to this session .* Click Connect HubSpot to start again\.$/],
     ['OAUTH_STATE_EXPIRED', /^The HubSpot sign-in took too long and expired\. Click Connect HubSpot to start again\.$/],
-    ['MISSING_SCOPES', /^HubSpot did not grant all the access JobCannon needs .* approve every requested permission\.$/],
-    ['PORTAL_MISMATCH', /^That HubSpot account is not the one this organization is connected to\. Click Reconnect HubSpot and choose the original account\./],
+    // On a row that is not connected the advice names the button that is there: Connect HubSpot.
+    ['MISSING_SCOPES', /^HubSpot did not grant all the access JobCannon needs .* Click Connect HubSpot and approve every requested permission\.$/],
+    ['PORTAL_MISMATCH', /^That HubSpot account is not the one this organization is connected to\. Click Connect HubSpot and choose the original account\./],
     ['OAUTH_EXCHANGE_FAILED', /^HubSpot approved the connection, but JobCannon could not complete it with HubSpot\. Wait a minute, then click Connect HubSpot again\.$/],
     ['SOMETHING_NEW', /^HubSpot could not be connected \(reason: SOMETHING_NEW\)\. Click Connect HubSpot to try again\./],
     // Codes come from the URL: a prototype key must not pass for a known one.
@@ -42,6 +43,18 @@ describe('after the OAuth redirect', () => {
     expect(alert.querySelector('p')!.textContent).toMatch(text);
     expect(alert.getAttribute('data-tone')).toBe('error');
     expect(await screen.findByRole('button', { name: 'Connect HubSpot' })).toBeTruthy();
+  });
+
+  it('a failed reconnect of a live connection names and offers Reconnect HubSpot', async () => {
+    const { user, navigate } = renderRow({ search: '?hubspot=error&reason=PORTAL_MISMATCH' });
+    const alert = await screen.findByRole('alert');
+    await waitFor(() =>
+      expect(alert.querySelector('p')!.textContent).toBe(
+        'That HubSpot account is not the one this organization is connected to. Click Reconnect HubSpot and choose the original account. To switch accounts, disconnect first, then connect the new one.',
+      ),
+    );
+    await user.click(screen.getByRole('button', { name: 'Reconnect HubSpot' }));
+    expect(navigate).toHaveBeenCalledWith('/integrations/hubspot/connect');
   });
 
   it('treats a missing reason as unknown', () => {

@@ -1,6 +1,8 @@
-import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { StrictMode } from 'react';
+import { HubSpotIntegrationRow } from './hubspot-integration-row.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createFakeFetch, notConnectedReport, statusReport } from './test-support/fake-fetch.js';
+import { BASE_URL, createFakeFetch, notConnectedReport, statusReport } from './test-support/fake-fetch.js';
 import { getPill, getRoot, renderRow } from './test-support/render-row.js';
 
 // vitest runs without globals, so testing-library cannot register its own cleanup.
@@ -43,7 +45,8 @@ describe('HubSpotIntegrationRow states', () => {
     renderRow({}, { status: statusReport({ queue: { pending: 0, failed: 0, held: 2 } }) });
     await waitFor(() => expect(getPill().textContent).toBe('HubSpot status: Connected'));
     expect(getPill().dataset.state).toBe('connected');
-    expect(screen.getByText(/acme\.hubspot\.com · Hub ID 4412345 · Connected by rita@acme\.test/)).toBeTruthy();
+    const details = screen.getByText(/acme\.hubspot\.com · Hub ID 4412345/);
+    expect(details.textContent).toBe('acme.hubspot.com · Hub ID 4412345Connected by rita@acme.test 3 days ago');
     const lastSync = screen.getByText('3 minutes ago');
     expect(lastSync.tagName).toBe('TIME');
     expect(lastSync.getAttribute('dateTime')).toBe('2026-05-04T11:57:00.000Z');
@@ -131,6 +134,24 @@ describe('HubSpotIntegrationRow states', () => {
     expect(view.dataset.variant).toBe('primary');
     expect(screen.getByRole('alert').textContent).toBe('2 results could not be sent to HubSpot. Click View 2 failed to see why, then retry them.');
     expect(getPill().dataset.state).toBe('error');
+  });
+
+  it('survives StrictMode (effects mounted twice): the stale first load is dropped', async () => {
+    // The first load answers last (slowly, and stale): it must not overwrite the second.
+    let calls = 0;
+    const fake = createFakeFetch({
+      'GET /status': () => (++calls === 1 ? new Promise((resolve) => setTimeout(() => resolve({ body: notConnectedReport() }), 30)) : { body: statusReport() }),
+    });
+    render(
+      <StrictMode>
+        <HubSpotIntegrationRow baseUrl={BASE_URL} fetch={fake.fetch} search="" />
+      </StrictMode>,
+    );
+    await waitFor(() => expect(getPill().textContent).toBe('HubSpot status: Connected'));
+    expect(fake.calls('GET /status')).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(getPill().textContent).toBe('HubSpot status: Connected');
+    expect(screen.queryByRole('button', { name: 'Connect HubSpot' })).toBeNull();
   });
 
   it('the pill is a polite live region so status changes are announced', async () => {
