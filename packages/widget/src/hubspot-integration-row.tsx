@@ -104,13 +104,28 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
     setNotice(done);
     if (focus) focusNext.current = focus;
   };
-  const resync = () => runWithNotice('Resyncing properties…', async () => ((report) => report && describeResync(report))(await actions.resync()));
-  const retry = (ids?: string[]) => runWithNotice('Retrying…', async () => ((result) => result && describeRetry(result.retried))(await actions.retry(ids)), 'drawer');
+  // A failed action leaves no notice: its error banner says what happened.
+  const resync = () =>
+    runWithNotice('Resyncing properties…', async () => {
+      const report = await actions.resync();
+      return report && describeResync(report);
+    });
+  const retry = (ids?: string[]) =>
+    runWithNotice(
+      'Retrying…',
+      async () => {
+        const result = await actions.retry(ids);
+        return result && describeRetry(result.retried);
+      },
+      'drawer',
+    );
   const disconnect = () => {
     setConfirming(false);
     void runWithNotice('Disconnecting…', async () => {
       const result = await actions.disconnect();
       focusNext.current = result ? 'connect' : 'disconnect';
+      // The failures of a connection that is gone are no longer the admin's to retry from here.
+      if (result) setDrawerOpen(false);
       return result && 'HubSpot disconnected. New results are held until you connect again.';
     });
   };

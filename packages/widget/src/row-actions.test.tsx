@@ -120,6 +120,22 @@ describe('Disconnect', () => {
     await waitFor(() => expect(document.activeElement).toBe(connect));
   });
 
+  it('closes the failures drawer once the connection is gone', async () => {
+    const fake = createFakeFetch({
+      'POST /disconnect': { body: { status: 'disconnected' } },
+      'GET /failures': { body: { items: [], total: 0, nextCursor: null } },
+    });
+    fake.sequence('GET /status', [{ body: statusReport({ queue: { pending: 0, failed: 1, held: 0 } }) }, { body: statusReport({ status: 'disconnected', portal: null }) }]);
+    const { user } = renderRow({}, { fake });
+    await user.click(await screen.findByRole('button', { name: 'View 1 failed' }));
+    expect(screen.getByRole('region', { name: 'Failed results' })).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Disconnect' }));
+    await user.click(screen.getByRole('button', { name: 'Yes, disconnect' }));
+    await screen.findByRole('button', { name: 'Connect HubSpot' });
+    expect(screen.queryByRole('region', { name: 'Failed results' })).toBeNull();
+    expect(screen.queryByRole('button', { name: /failed/ })).toBeNull();
+  });
+
   it('Cancel (or Escape) backs out without a request and returns focus to Disconnect', async () => {
     const { user, fake } = renderRow();
     await user.click(await screen.findByRole('button', { name: 'Disconnect' }));
