@@ -259,7 +259,17 @@ async function migrationSourceHash(): Promise<string> {
 
 async function withAdminClient<T>(serverUrl: string, work: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
+  try {
+    await admin.connect();
+  } catch (error) {
+    const shown = new URL(serverUrl);
+    if (shown.password !== '') shown.password = '***';
+    throw new Error(
+      `The PostgreSQL test server at ${shown.toString()} is not reachable (${String(error)}). ` +
+        'Start it (pg_ctlcluster 15 main start) or point TEST_DATABASE_URL at one.',
+      { cause: error },
+    );
+  }
   try {
     return await work(admin);
   } finally {
