@@ -2,9 +2,11 @@
 // Targets are checked here, never in timed tests; the exit code is non-zero when a target is missed.
 import { mappingBench } from './mapping.bench.js';
 import { printTable, writeReport, type BenchRow } from './report.js';
+import { widgetSizeBench } from './widget-size.bench.js';
 
 const benches: Record<string, () => Promise<BenchRow[]>> = {
   mapping: mappingBench,
+  'widget-size': widgetSizeBench,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

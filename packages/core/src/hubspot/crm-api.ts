@@ -1,0 +1,196 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
+import { Client } from '@hubspot/api-client';
+import { HubSpotCallError, toHubSpotCallError } from './hubspot-call-error.js';
+
+const OBJECT_TYPE = 'contacts';
+
+export interface HubSpotResponse<T> {
+  data: T;
+  status: number;
+  headers: Record<string, string>;
+}
+
+export interface HubSpotPropertyGroup {
+  name: string;
+  label: string;
+  displayOrder?: number;
+  archived?: boolean;
+}
+
+export interface HubSpotProperty {
+  name: string;
+  label: string;
+  type: string;
+  fieldType: string;
+  groupName: string;
+  description?: string;
+  options?: Array<{ label: string; value: string; displayOrder?: number; hidden?: boolean }>;
+  hubspotDefined?: boolean;
+  archived?: boolean;
+}
+
+export interface UpsertInput {
+  id: string;
+  idProperty: 'email';
+  objectWriteTraceId?: string;
+  properties: Record<string, string>;
+}
+
+export interface UpsertResult {
+  id: string;
+  properties: Record<string, string | null>;
+  new?: boolean;
+  objectWriteTraceId?: string;
+}
+
+export interface UpsertResponse {
+  status: string;
+  results: UpsertResult[];
+  numErrors?: number;
+  errors?: Array<{ status?: string; category?: string; message?: string; context?: Record<string, string[]>; subCategory?: string }>;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** The CRM calls the kit makes, each through the official client with our transport. */
+export interface CrmApi {
+  listPropertyGroups(accessToken: string, options?: CallOptions): Promise<HubSpotResponse<HubSpotPropertyGroup[]>>;
+  createPropertyGroup(accessToken: string, group: { name: string; label: string; displayOrder?: number }, options?: CallOptions): Promise<HubSpotResponse<HubSpotPropertyGroup>>;
+  listProperties(accessToken: string, options?: CallOptions): Promise<HubSpotResponse<HubSpotProperty[]>>;
+  createProperty(accessToken: string, property: object, options?: CallOptions): Promise<HubSpotResponse<HubSpotProperty>>;
+  batchUpsertContacts(accessToken: string, inputs: UpsertInput[], options?: CallOptions): Promise<HubSpotResponse<UpsertResponse>>;
+  /** Closes pooled sockets. */
+  close(): void;
+}
+
+export type ResponseObserver = (status: number, headers: Record<string, string>) => void;
+
+export interface CrmApiOptions {
+  /** e.g. https://api.hubapi.com or the emulator's URL. */
+  apiBase: string;
+  /** A socket that sees no traffic for this long is destroyed and the call fails as a timeout. */
+  timeoutMs: number;
+  /** Sees the status and headers of every response, errors included (the rate limiter listens here). */
+  observe?: ResponseObserver;
+}
+
+interface HttpInfo<T> {
+  httpStatusCode: number;
+  headers: Record<string, string>;
+  data: T;
+}
+
+/**
+ * The official client's node-fetch transport has no timeout. Its public `httpAgent` option is the one
+ * way in, so the agent itself enforces one: a socket idle for `timeoutMs` is destroyed, which fails
+ * the request as a timeout instead of hanging a worker.
+ */
+function createTimeoutAgent(apiBase: string, timeoutMs: number): http.Agent {
+  const AgentClass = apiBase.startsWith('https:') ? https.Agent : http.Agent;
+  const agent = new AgentClass({ keepAlive: true, maxSockets: 32, timeout: timeoutMs });
+  const createConnection = agent.createConnection.bind(agent) as (...args: unknown[]) => Duplex;
+  (agent as unknown as { createConnection: (...args: unknown[]) => Duplex }).createConnection = (...args: unknown[]) => {
+    const socket = createConnection(...args) as Duplex & { setTimeout(ms: number): void };
+    // Persistent listener: the agent re-arms the socket timeout each time a pooled socket is reused.
+    socket.on('timeout', () => socket.destroy(Object.assign(new Error('HubSpot did not answer in time'), { code: 'ETIMEDOUT' })));
+    socket.setTimeout(timeoutMs);
+    return socket;
+  };
+  return agent;
+}
+
+/**
+ * CRM access through `@hubspot/api-client` with its retry decorator and limiter off (retries 0, no
+ * limiterOptions): its retry counts attempts, ignores Retry-After and is process-wide, so core owns
+ * retry and rate limiting. Clients are cached per access token because `new Client()` rebuilds the
+ * discovery tree.
+ */
+export function createCrmApi(options: CrmApiOptions): CrmApi {
+  const basePath = options.apiBase.replace(/\/+$/, '');
+  const clients = new Map<string, Client>();
+  const httpAgent = createTimeoutAgent(basePath, options.timeoutMs);
+
+  const clientFor = (accessToken: string): Client => {
+    let client = clients.get(accessToken);
+    if (!client) {
+      client = new Client({ accessToken, basePath, numberOfApiCallRetries: 0, httpAgent });
+      if (clients.size >= 200) clients.delete(clients.keys().next().value as string);
+      clients.set(accessToken, client);
+    }
+    return client;
+  };
+
+  // The generated APIs (13.x) only run the client's own middleware - User-Agent, default headers and
+  // our `httpAgent` - when a call passes options with a merge strategy; without them it runs none.
+  const withClientMiddleware = { middleware: [], middlewareMergeStrategy: 'append' } as const;
+
+  async function call<T>(signal: AbortSignal | undefined, run: () => Promise<HttpInfo<T>>): Promise<HubSpotResponse<T>> {
+    if (signal?.aborted) throw new HubSpotCallError('aborted', null, 'The request was cancelled (shutting down)', null, {});
+    try {
+      // node-fetch cannot be cancelled here; on abort we stop waiting and let the socket finish.
+      const info = await (signal ? raceAbort(run(), signal) : run());
+      const headers = lowerCaseKeys(info.headers);
+      options.observe?.(info.httpStatusCode, headers);
+      return { data: info.data, status: info.httpStatusCode, headers };
+    } catch (error) {
+      const callError = toHubSpotCallError(error, signal);
+      if (callError.status !== null) options.observe?.(callError.status, callError.headers);
+      throw callError;
+    }
+  }
+
+  return {
+    close() {
+      httpAgent.destroy();
+      clients.clear();
+    },
+    async listPropertyGroups(accessToken, { signal } = {}) {
+      const response = await call(signal, () => clientFor(accessToken).crm.properties.groupsApi.getAllWithHttpInfo(OBJECT_TYPE, withClientMiddleware as never));
+      return { ...response, data: response.data.results as HubSpotPropertyGroup[] };
+    },
+    async createPropertyGroup(accessToken, group, { signal } = {}) {
+      return call(signal, () => clientFor(accessToken).crm.properties.groupsApi.createWithHttpInfo(OBJECT_TYPE, group as never, withClientMiddleware as never)) as Promise<
+        HubSpotResponse<HubSpotPropertyGroup>
+      >;
+    },
+    async listProperties(accessToken, { signal } = {}) {
+      const response = await call(signal, () => clientFor(accessToken).crm.properties.coreApi.getAllWithHttpInfo(OBJECT_TYPE, false, undefined, withClientMiddleware as never));
+      return { ...response, data: response.data.results as unknown as HubSpotProperty[] };
+    },
+    async createProperty(accessToken, property, { signal } = {}) {
+      return call(signal, () => clientFor(accessToken).crm.properties.coreApi.createWithHttpInfo(OBJECT_TYPE, property as never, withClientMiddleware as never)) as Promise<
+        HubSpotResponse<HubSpotProperty>
+      >;
+    },
+    async batchUpsertContacts(accessToken, inputs, { signal } = {}) {
+      return call(signal, () => clientFor(accessToken).crm.contacts.batchApi.upsertWithHttpInfo({ inputs } as never, withClientMiddleware as never)) as Promise<
+        HubSpotResponse<UpsertResponse>
+      >;
+    },
+  };
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function lowerCaseKeys(headers: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([key, value]) => [key.toLowerCase(), String(value)]));
+}

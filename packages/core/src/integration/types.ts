@@ -1,0 +1,285 @@
+import type { Knex } from 'knex';
+import type { AssessmentInvite } from '../mapping/assessment-invite.js';
+import type { HubSpotKitErrorCode } from '../errors.js';
+import type { Clock, Fetch, Logger, Notifier, Random, Sleep } from '../ports/ports.js';
+
+/** The scopes JobCannon asks for (hubspot-setup.md, step 1); a connection lacking one is refused. */
+export const REQUIRED_SCOPES = [
+  'oauth',
+  'crm.objects.contacts.read',
+  'crm.objects.contacts.write',
+  'crm.schemas.contacts.read',
+  'crm.schemas.contacts.write',
+] as const;
+
+export type ConnectionStatus = 'connected' | 'must_reconnect' | 'disconnected';
+/** What the widget shows: a connection's status, or `not_connected` when the org never connected. */
+export type IntegrationStatus = ConnectionStatus | 'not_connected';
+
+export interface EncryptionKeyring {
+  /** The key id new ciphertexts are written with. */
+  currentKeyId: string;
+  /** Key id -> 32-byte key (base64 string or Buffer). Old ids stay so old rows still decrypt. */
+  keys: Record<string, string | Uint8Array>;
+}
+
+export interface HubSpotAppOptions {
+  clientId: string;
+  clientSecret: string;
+  /** Must match the app's configured redirect URL exactly. */
+  redirectUri: string;
+  /** CRM and OAuth token API base. Default https://api.hubapi.com. */
+  apiBase?: string;
+  /** Where the consent page lives. Default https://app.hubspot.com. */
+  authBase?: string;
+  /** Optional scopes requested on top of the required ones. */
+  optionalScopes?: string[];
+}
+
+export interface RateLimitOptions {
+  /** Requests per interval a new connection may send until HubSpot's headers say otherwise. Default 100. */
+  maxRequests?: number;
+  /** Default 10,000 ms (HubSpot's rolling window). */
+  intervalMs?: number;
+}
+
+export interface RetryOptions {
+  /** Total attempts per invite before it is failed (setup doc: 6). */
+  maxAttempts?: number;
+  /** First backoff step. Default 1,000 ms. */
+  baseDelayMs?: number;
+  /** Backoff ceiling. Default 5 minutes. */
+  maxDelayMs?: number;
+}
+
+export interface HubSpotIntegrationOptions {
+  /** The host's knex instance (PostgreSQL via `pg`, or PGlite via `knex-pglite`). Core never creates one. */
+  db: Knex;
+  hubspot: HubSpotAppOptions;
+  encryption: EncryptionKeyring;
+  /** JobCannon dashboard origin; `jc_result_url` hangs off it. */
+  resultUrlBase: string;
+  rateLimit?: RateLimitOptions;
+  retry?: RetryOptions;
+  /** How long a worker owns claimed rows before another may reclaim them. Default 60 s. */
+  leaseMs?: number;
+  /** Push as soon as an invite is enqueued (the setup doc's promise). Default true. */
+  pushOnEnqueue?: boolean;
+  /** Days of sync log kept. Default 30. */
+  syncLogRetentionDays?: number;
+  /** OAuth state lifetime. Default 10 minutes. */
+  oauthStateTtlMs?: number;
+  /** Refresh access tokens this long before they expire. Default 5 minutes. */
+  refreshAheadMs?: number;
+  /** Per-request timeout towards HubSpot. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** A name for this process in leases and logs. Default a random id. */
+  workerId?: string;
+  clock?: Clock;
+  sleep?: Sleep;
+  random?: Random;
+  logger?: Logger;
+  notifier?: Notifier;
+  fetch?: Fetch;
+}
+
+export interface PortalInfo {
+  id: number;
+  domain: string | null;
+}
+
+export interface LastError {
+  code: string;
+  message: string;
+  /** What the admin should do about it, in plain language. */
+  action: string | null;
+  at: string;
+}
+
+export interface PropertyDrift {
+  name: string;
+  field: string;
+  expected: unknown;
+  actual: unknown;
+}
+
+export interface BootstrapReport {
+  ok: boolean;
+  groupCreated: boolean;
+  created: string[];
+  existing: string[];
+  /** Properties still missing after the run (e.g. creation failed); empty when ok. */
+  missing: string[];
+  drift: PropertyDrift[];
+  checkedAt: string;
+}
+
+export interface QueueCounts {
+  /** Waiting to be pushed (connected org). */
+  pending: number;
+  /** Kept with a reason; the admin can retry them. */
+  failed: number;
+  /** Waiting because the org must reconnect or disconnected. */
+  held: number;
+}
+
+/** The `/status` contract the router serves and the widget renders. */
+export interface IntegrationStatusReport {
+  status: IntegrationStatus;
+  portal: PortalInfo | null;
+  connectedBy: string | null;
+  connectedAt: string | null;
+  lastSyncAt: string | null;
+  lastError: LastError | null;
+  queue: QueueCounts;
+  bootstrap: Pick<BootstrapReport, 'ok' | 'missing' | 'drift' | 'checkedAt'> | null;
+  /** True while rows are pending for a connected org (the widget polls while it is). */
+  syncing: boolean;
+}
+
+export interface ConnectUrlOptions {
+  orgId: string;
+  userId: string;
+  /** The admin has confirmed that connecting a different portal than before is intended. */
+  allowPortalChange?: boolean;
+}
+
+export interface CompleteOAuthInput {
+  code?: string | null;
+  state?: string | null;
+  /** HubSpot's `error` parameter when the user denied consent. */
+  error?: string | null;
+  errorDescription?: string | null;
+}
+
+export interface CompleteOAuthResult {
+  orgId: string;
+  userId: string;
+  portal: PortalInfo;
+  reconnected: boolean;
+  bootstrap: BootstrapReport;
+}
+
+export type EnqueueOutcome =
+  | { queued: true; rowId: string; snapshot: 'completed' | 'partial' }
+  | { queued: false; reason: 'stale' | 'partial_after_completed' }
+  | { queued: true; rowId: string; snapshot: 'completed' | 'partial'; failed: { code: HubSpotKitErrorCode; message: string } };
+
+export interface FailureItem {
+  id: string;
+  inviteId: string;
+  email: string;
+  reason: string;
+  errorCode: string;
+  attempts: number;
+  failedAt: string;
+}
+
+export interface FailurePage {
+  items: FailureItem[];
+  total: number;
+  nextCursor: string | null;
+}
+
+export interface DrainResult {
+  pushed: number;
+  created: number;
+  updated: number;
+  failed: number;
+  /** Rows rescheduled by backoff. */
+  retried: number;
+  /** Rows skipped because their org must reconnect. */
+  held: number;
+  batches: number;
+}
+
+export interface DrainOptions {
+  signal?: AbortSignal;
+  /** Stop after this many rows (default: until nothing is due). */
+  maxRows?: number;
+  /** Only this org. */
+  orgId?: string;
+  onBatch?: (progress: DrainResult) => void;
+}
+
+/** One page of a host's in-progress invites for an org, or an async iterator yielding them. */
+export type InProgressInviteSource = (orgId: string) => AsyncIterable<AssessmentInvite | AssessmentInvite[]>;
+
+export interface SweepPartialsOptions {
+  signal?: AbortSignal;
+  dryRun?: boolean;
+  onProgress?: (progress: { orgId: string; seen: number; enqueued: number; skipped: number }) => void;
+}
+
+export interface SweepPartialsResult {
+  orgs: number;
+  seen: number;
+  enqueued: number;
+  /** Not enqueued because a completed (or newer) snapshot already exists. */
+  skipped: number;
+  invalid: number;
+}
+
+export interface WebhookEvent {
+  eventId: number | string;
+  subscriptionId?: number;
+  portalId: number;
+  appId?: number;
+  occurredAt: number;
+  subscriptionType: string;
+  attemptNumber?: number;
+  objectId: number | string;
+  changeSource?: string;
+  [key: string]: unknown;
+}
+
+export interface WebhookHandlingResult {
+  received: number;
+  processed: number;
+  duplicates: number;
+  purgedRows: number;
+}
+
+export interface SyncLogItem {
+  inviteId: string;
+  email: string;
+  outcome: 'created' | 'updated' | 'failed' | 'retry';
+  hubspotContactId: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  correlationId: string | null;
+  attempt: number;
+  at: string;
+}
+
+/** The one object the router, widget API, sweep and host use. */
+export interface HubSpotIntegration {
+  migrate(): Promise<void>;
+  enqueue(invite: AssessmentInvite, trx?: Knex.Transaction): Promise<EnqueueOutcome>;
+  connectUrl(options: ConnectUrlOptions): Promise<string>;
+  completeOAuth(input: CompleteOAuthInput): Promise<CompleteOAuthResult>;
+  status(orgId: string): Promise<IntegrationStatusReport>;
+  resync(orgId: string): Promise<BootstrapReport>;
+  disconnect(orgId: string): Promise<void>;
+  failures(orgId: string, page?: { limit?: number; cursor?: string | null }): Promise<FailurePage>;
+  retryFailed(orgId: string, ids?: string[]): Promise<{ retried: number }>;
+  drain(options?: DrainOptions): Promise<DrainResult>;
+  reclaimExpiredLeases(): Promise<number>;
+  /** Housekeeping for the periodic job: reclaims expired leases and prunes old sync log, OAuth states and webhook ids. */
+  maintain(): Promise<{ reclaimed: number; prunedSyncLog: number }>;
+  /** The sync log of an org, newest first (for admins and support; never contains tokens). */
+  syncLog(orgId: string, options?: { limit?: number; inviteId?: string }): Promise<SyncLogItem[]>;
+  sweepPartials(source: InProgressInviteSource, options?: SweepPartialsOptions): Promise<SweepPartialsResult>;
+  /** Orgs whose connection is `connected`. */
+  connectedOrgIds(): Promise<string[]>;
+  /**
+   * Runs `task` only if no other process holds the named lock (PostgreSQL advisory lock; an
+   * in-process lock on single-connection PGlite). Returns whether it ran.
+   */
+  runExclusive<T>(lockName: string, task: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }>;
+  handleWebhookEvents(events: WebhookEvent[]): Promise<WebhookHandlingResult>;
+  /** The client secret, for webhook signature checks in adapters. */
+  readonly webhookSecret: string;
+  /** Stops timers and in-flight pushes; does not close the host's database. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,150 @@
+import type { Knex } from 'knex';
+import { HubSpotKitError } from '../errors.js';
+import type { TokenCipher } from '../crypto/token-cipher.js';
+import type { Clock, Logger, Notifier } from '../ports/ports.js';
+import { getConnection, getConnectionForUpdate, updateConnection } from '../storage/connections-repository.js';
+import type { Connection } from '../storage/rows.js';
+import { OAuthGrantError, type OAuthClient } from './oauth-client.js';
+
+export const MUST_RECONNECT_ACTION = 'Click Reconnect HubSpot in the Integrations section. Results are kept and sent after you reconnect.';
+
+export interface TokenKeeperOptions {
+  db: Knex;
+  oauth: OAuthClient;
+  cipher: TokenCipher;
+  clock: Clock;
+  logger: Logger;
+  notifier: Notifier;
+  /** Refresh this long before the access token expires. */
+  refreshAheadMs: number;
+}
+
+/**
+ * Hands out valid access tokens. Refreshes ahead of expiry; one refresh at a time per connection
+ * across processes (row lock on the connection, then re-read: another process may have refreshed
+ * while we waited) and within this one (shared promise). A refused refresh (invalid_grant /
+ * BAD_REFRESH_TOKEN: the app was uninstalled or the token revoked) turns the connection
+ * `must_reconnect`, alerts the owner once, and stops all traffic to that portal until reconnect.
+ */
+export function createTokenKeeper(options: TokenKeeperOptions) {
+  const inFlight = new Map<string, Promise<string>>();
+
+  function usable(connection: Connection): boolean {
+    return (
+      connection.accessTokenEnc !== null &&
+      connection.accessExpiresAt !== null &&
+      connection.accessExpiresAt.getTime() - options.clock.now() > options.refreshAheadMs
+    );
+  }
+
+  function assertConnected(orgId: string, connection: Connection | null): asserts connection is Connection {
+    if (!connection || connection.status === 'disconnected') {
+      throw new HubSpotKitError('NOT_CONNECTED', `Org ${orgId} has no HubSpot connection`);
+    }
+    if (connection.status === 'must_reconnect') {
+      throw new HubSpotKitError('MUST_RECONNECT', 'HubSpot refused our access for this portal; an admin must reconnect', { details: { orgId } });
+    }
+  }
+
+  async function accessToken(orgId: string): Promise<string> {
+    const connection = await getConnection(options.db, orgId);
+    assertConnected(orgId, connection);
+    if (usable(connection)) return options.cipher.decrypt(connection.accessTokenEnc!);
+    return refresh(orgId, null);
+  }
+
+  /**
+   * Refreshes unless someone already did. `staleAccessToken` (after a 401) forces a refresh unless
+   * the stored token has changed since that one was handed out.
+   */
+  function refresh(orgId: string, staleAccessToken: string | null): Promise<string> {
+    const running = inFlight.get(orgId);
+    if (running) return running;
+    const promise = refreshLocked(orgId, staleAccessToken).finally(() => inFlight.delete(orgId));
+    inFlight.set(orgId, promise);
+    return promise;
+  }
+
+  async function refreshLocked(orgId: string, staleAccessToken: string | null): Promise<string> {
+    let refused: OAuthGrantError | null = null;
+    const token = await options.db.transaction(async (trx) => {
+      const connection = await getConnectionForUpdate(trx, orgId);
+      assertConnected(orgId, connection);
+      const current = connection.accessTokenEnc ? options.cipher.decrypt(connection.accessTokenEnc) : null;
+      if (current && usable(connection) && (staleAccessToken === null || current !== staleAccessToken)) return current;
+      if (!connection.refreshTokenEnc) throw new HubSpotKitError('MUST_RECONNECT', 'No refresh token is stored; an admin must reconnect');
+      try {
+        const tokens = await options.oauth.refresh(options.cipher.decrypt(connection.refreshTokenEnc));
+        const now = options.clock.now();
+        await updateConnection(
+          trx,
+          orgId,
+          {
+            accessTokenEnc: options.cipher.encrypt(tokens.accessToken),
+            // HubSpot refresh tokens do not rotate, but store whatever comes back.
+            refreshTokenEnc: options.cipher.encrypt(tokens.refreshToken),
+            accessExpiresAt: new Date(now + tokens.expiresInSeconds * 1000),
+          },
+          new Date(now),
+        );
+        options.logger.info('hubspot access token refreshed', { orgId, portalId: connection.portalId });
+        return tokens.accessToken;
+      } catch (error) {
+        if (error instanceof OAuthGrantError && error.refused) {
+          refused = error;
+          await markMustReconnect(trx, connection, error);
+          return null;
+        }
+        throw new HubSpotKitError('TOKEN_REFRESH_FAILED', `Could not refresh the HubSpot token: ${(error as Error).message}`, { cause: error });
+      }
+    });
+    if (token === null) {
+      await alertOnce(orgId);
+      throw new HubSpotKitError('MUST_RECONNECT', `HubSpot refused to refresh the token (${(refused as OAuthGrantError | null)?.hubspotStatus ?? 'invalid_grant'}); an admin must reconnect`, {
+        details: { orgId },
+      });
+    }
+    return token;
+  }
+
+  async function markMustReconnect(trx: Knex.Transaction, connection: Connection, error: OAuthGrantError): Promise<void> {
+    const now = new Date(options.clock.now());
+    await updateConnection(
+      trx,
+      connection.orgId,
+      {
+        status: 'must_reconnect',
+        accessTokenEnc: null,
+        lastErrorCode: 'MUST_RECONNECT',
+        lastErrorMessage: 'HubSpot refused our access: the app was uninstalled from the portal or its access was revoked.',
+        lastErrorAction: MUST_RECONNECT_ACTION,
+        lastErrorAt: now,
+      },
+      now,
+    );
+    options.logger.warn('hubspot connection must be reconnected', { orgId: connection.orgId, portalId: connection.portalId, hubspotStatus: error.hubspotStatus });
+  }
+
+  /** Sends the must-reconnect alert only if this process is the one that flips `alerted_at`. */
+  async function alertOnce(orgId: string): Promise<void> {
+    const now = new Date(options.clock.now());
+    const claimed = await options.db('hubspot_connections').where({ org_id: orgId, status: 'must_reconnect' }).whereNull('alerted_at').update({ alerted_at: now });
+    if (claimed !== 1) return;
+    const connection = await getConnection(options.db, orgId);
+    try {
+      await options.notifier.notify({
+        kind: 'must_reconnect',
+        orgId,
+        portalId: connection?.portalId ?? null,
+        portalDomain: connection?.portalDomain ?? null,
+        text: `JobCannon can no longer write assessment results to HubSpot portal ${connection?.portalDomain ?? connection?.portalId ?? ''}: the app was uninstalled or its access revoked. An admin should click Reconnect HubSpot in JobCannon's Integrations section. No results are lost; they are held and sent after reconnecting.`,
+      });
+    } catch (error) {
+      options.logger.error('must-reconnect alert failed', { orgId, message: (error as Error).message });
+    }
+  }
+
+  return { accessToken, refresh };
+}
+
+export type TokenKeeper = ReturnType<typeof createTokenKeeper>;
