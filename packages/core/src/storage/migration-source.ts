@@ -71,7 +71,8 @@ export async function appliedMigrations(db: Knex): Promise<string[]> {
 function isConcurrentMigrationError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  // 42P07 duplicate_table, 23505 unique_violation (pg_type row of a table created concurrently).
-  if (code === '42P07' || code === '23505') return true;
+  // Two sessions creating the same bookkeeping table: 42P07 duplicate_table, 42710 duplicate_object
+  // ('type "…" already exists', the table's row type), 23505 unique_violation (the pg_type index).
+  if (code === '42P07' || code === '42710' || code === '23505') return true;
   return error.name === 'LockError' || /already locked/i.test(error.message);
 }
