@@ -250,7 +250,7 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
         key: item.key,
         status: 'pushed',
         contactId: String(result.id),
-        created: result.new === true,
+        created: (result._new ?? result.new) === true,
         attempts: context.attempts.get(item.key) ?? 1,
         correlationId: null,
       });

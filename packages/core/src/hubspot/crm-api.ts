@@ -41,6 +41,8 @@ export interface UpsertInput {
 export interface UpsertResult {
   id: string;
   properties: Record<string, string | null>;
+  /** HubSpot's `new` flag as the official client deserialises it (`new` is reserved in its models). */
+  _new?: boolean;
   new?: boolean;
   objectWriteTraceId?: string;
 }

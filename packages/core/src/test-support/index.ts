@@ -21,3 +21,16 @@ export type {
   TestDatabase,
 } from './test-databases.js';
 export { T0, at, connectionInput, seedConnection, snapshotInput, uniqueOrgId } from './storage-fixtures.js';
+export {
+  TEST_ENCRYPTION_KEY,
+  TEST_REDIRECT_URI,
+  TEST_RESULT_URL_BASE,
+  completedInvite,
+  connectOrg,
+  createMovableClock,
+  createRecordingNotifier,
+  createTestIntegration,
+  partialInvite,
+  startTestEmulator,
+} from './integration-harness.js';
+export type { MovableClock } from './integration-harness.js';

@@ -1,0 +1,221 @@
+import type { Emulator } from '@jobcannon/hubspot-emulator';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { HubSpotIntegration } from '../integration/types.js';
+import { PROPERTY_NAMES } from '../mapping/property-definitions.js';
+import { completedInvite, connectOrg, createTestIntegration, startTestEmulator } from '../test-support/integration-harness.js';
+import { createPostgresTestDatabase, type PostgresTestDatabase } from '../test-support/test-databases.js';
+
+const HUB = 1001;
+
+describe('delivery against the emulator over HTTP', () => {
+  let database: PostgresTestDatabase;
+  let emulator: Emulator;
+  let integration: HubSpotIntegration;
+  let orgSeq = 0;
+  let orgId = '';
+
+  beforeAll(async () => {
+    database = await createPostgresTestDatabase('delivery');
+    // A roomy limit: these tests are about outcomes, not pacing (the bench measures pacing).
+    emulator = await startTestEmulator({ rateLimit: { max: 1_000 } });
+    // Small backoff steps so storms retry quickly in-process; the attempt cap is the real one (6).
+    integration = createTestIntegration(database.db, emulator, { retry: { baseDelayMs: 20, maxDelayMs: 200 }, requestTimeoutMs: 400 });
+    await integration.migrate();
+  });
+
+  afterAll(async () => {
+    await integration?.close();
+    await emulator?.close();
+    await database?.drop();
+  });
+
+  beforeEach(async () => {
+    emulator.reset();
+    orgSeq += 1;
+    orgId = `org-delivery-${orgSeq}`;
+    const connected = await connectOrg(integration, emulator, { orgId, hubId: HUB });
+    expect(connected.bootstrap.ok).toBe(true);
+    emulator.resetCounters();
+  });
+
+  const routeCount = (route: string) => emulator.counters().portals[String(HUB)]?.byRoute[route]?.requests ?? 0;
+
+  async function enqueueAll(count: number, offset = 0) {
+    for (let index = 0; index < count; index += 1) await integration.enqueue(completedInvite(orgId, offset + index));
+  }
+
+  describe('bootstrap', () => {
+    it('creates the group and all 17 properties on first connect', () => {
+      const names = emulator.properties(HUB).map((property) => property.name);
+      for (const name of PROPERTY_NAMES) expect(names).toContain(name);
+      expect(emulator.groups(HUB).map((group) => group.name)).toContain('jobcannon_assessments');
+    });
+
+    it('writes nothing the second time', async () => {
+      const report = await integration.resync(orgId);
+      expect(report).toMatchObject({ ok: true, groupCreated: false, created: [], missing: [], drift: [] });
+      expect(report.existing).toHaveLength(17);
+      expect(routeCount('properties.create') + routeCount('groups.create')).toBe(0);
+    });
+
+    it('re-creates a property a customer deleted, and only that one', async () => {
+      emulator.deleteProperty(HUB, 'jc_mbti_type');
+      const report = await integration.resync(orgId);
+      expect(report.created).toEqual(['jc_mbti_type']);
+      expect(routeCount('properties.create')).toBe(1);
+    });
+
+    it('re-creates a deleted group before its properties', async () => {
+      emulator.deleteGroup(HUB, 'jobcannon_assessments');
+      const report = await integration.resync(orgId);
+      expect(report.groupCreated).toBe(true);
+      expect(report.created).toHaveLength(17);
+      expect(report.ok).toBe(true);
+      const names = emulator.properties(HUB).map((property) => property.name);
+      for (const name of PROPERTY_NAMES) expect(names).toContain(name);
+    });
+
+    it('reports drift without touching the property', async () => {
+      const property = emulator.state.portals.get(HUB)!.properties.get('jc_iq_score')!;
+      property.label = 'IQ (renamed by the customer)';
+      const report = await integration.resync(orgId);
+      expect(report.drift).toEqual([{ name: 'jc_iq_score', field: 'label', expected: 'JC IQ Score', actual: 'IQ (renamed by the customer)' }]);
+      expect(routeCount('properties.update')).toBe(0);
+    });
+  });
+
+  describe('upsert', () => {
+    it('pushes 250 invites in 3 batches with all 17 properties', async () => {
+      await enqueueAll(250);
+      const result = await integration.drain();
+      expect(result).toMatchObject({ pushed: 250, created: 250, failed: 0, retried: 0 });
+      expect(routeCount('contacts.batchUpsert')).toBe(3);
+      const contacts = emulator.contacts(HUB);
+      expect(contacts).toHaveLength(250);
+      const sample = emulator.contact(HUB, 'candidate.7@example.com')!;
+      expect(sample.properties).toMatchObject({ jc_disc_d: '7', jc_iq_score: '107', jc_test_status: 'completed', jc_invitation_id: `inv_${orgId}_7` });
+      const status = await integration.status(orgId);
+      expect(status.queue).toEqual({ pending: 0, failed: 0, held: 0 });
+      expect(status.lastSyncAt).not.toBeNull();
+    });
+
+    it('updates an existing contact and matches results by email, not position', async () => {
+      await enqueueAll(30);
+      await integration.drain();
+      await integration.enqueue(completedInvite(orgId, 3, { updatedAt: '2026-06-01T00:00:00.000Z', email: ' CANDIDATE.3@Example.com ' }));
+      const second = await integration.drain();
+      expect(second).toMatchObject({ pushed: 1, updated: 1, created: 0 });
+      expect(emulator.contacts(HUB)).toHaveLength(30);
+      const log = await integration.syncLog(orgId, { inviteId: `inv_${orgId}_3` });
+      expect(log.map((entry) => entry.outcome)).toEqual(['updated', 'created']);
+      // Each outbox row's contact id is the one HubSpot gave that email.
+      const contact = emulator.contact(HUB, 'candidate.3@example.com')!;
+      expect(log[0]!.hubspotContactId).toBe(contact.id);
+    });
+
+    it('keeps one row per candidate: duplicate emails collapse, the newest snapshot wins', async () => {
+      await integration.enqueue(completedInvite(orgId, 1, { id: 'first', updatedAt: '2026-05-17T10:00:00.000Z' }));
+      await integration.enqueue(completedInvite(orgId, 1, { id: 'second', email: 'Candidate.1@EXAMPLE.com', updatedAt: '2026-05-17T11:00:00.000Z' }));
+      await integration.enqueue(completedInvite(orgId, 1, { id: 'stale', updatedAt: '2026-05-17T09:00:00.000Z' }));
+      const result = await integration.drain();
+      expect(result.pushed).toBe(1);
+      expect(emulator.contact(HUB, 'candidate.1@example.com')!.properties.jc_invitation_id).toBe('second');
+    });
+
+    it('lands 99 of 100 when HubSpot rejects one email, and keeps the one with its reason', async () => {
+      await enqueueAll(99);
+      await integration.enqueue(completedInvite(orgId, 500, { email: 'bad.tld@example.con' }));
+      const result = await integration.drain();
+      expect(result).toMatchObject({ pushed: 99, failed: 1 });
+      expect(emulator.contacts(HUB)).toHaveLength(99);
+      const failures = await integration.failures(orgId);
+      expect(failures.total).toBe(1);
+      expect(failures.items[0]).toMatchObject({ email: 'bad.tld@example.con', inviteId: `inv_${orgId}_500` });
+      expect(failures.items[0]!.reason).toMatch(/Email address bad\.tld@example\.con is invalid/);
+      // The whole batch was refused once, then the 99 went through: two requests, not a binary search.
+      expect(routeCount('contacts.batchUpsert')).toBe(2);
+    });
+
+    it('narrows down a bad input HubSpot does not name (binary split) and lands the rest', async () => {
+      await enqueueAll(20);
+      // A partial snapshot whose completion time is garbage for HubSpot: valid for us, rejected there.
+      emulator.state.portals.get(HUB)!.properties.get('jc_riasec_holland')!.type = 'number';
+      await integration.enqueue(completedInvite(orgId, 900, { tests: [{ slug: 'riasec', status: 'completed', completedAt: '2026-05-17T14:32:00Z', result: { code: 'IAS' } }] }));
+      const result = await integration.drain();
+      expect(result).toMatchObject({ pushed: 20, failed: 1 });
+      const failures = await integration.failures(orgId);
+      expect(failures.items[0]!.email).toBe('candidate.900@example.com');
+      expect(failures.items[0]!.reason).toMatch(/IAS/);
+    });
+
+    it('re-creates a property deleted by the customer, then lands the push', async () => {
+      emulator.deleteProperty(HUB, 'jc_disc_d');
+      await enqueueAll(5);
+      const result = await integration.drain();
+      expect(result.pushed).toBe(5);
+      expect(emulator.contact(HUB, 'candidate.4@example.com')!.properties.jc_disc_d).toBe('4');
+      expect(routeCount('properties.create')).toBe(1);
+    });
+
+    it('keeps an invite that fails our own validation, with its reason, without blocking others', async () => {
+      const bad = completedInvite(orgId, 77, { tests: [{ slug: 'iq', status: 'completed', completedAt: '2026-05-17T14:32:00Z', result: { score: 400 } }] });
+      const outcome = await integration.enqueue(bad);
+      expect(outcome).toMatchObject({ queued: true, failed: { code: 'INVALID_INVITE' } });
+      await enqueueAll(3);
+      expect((await integration.drain()).pushed).toBe(3);
+      const failures = await integration.failures(orgId);
+      expect(failures.items[0]!.reason).toMatch(/Invite inv_org-delivery-\d+_77: jc_iq_score is out of range \(50–160\) \(value: 400\)/);
+    });
+  });
+
+  describe('transient failures', () => {
+    it('rides out a 429 storm', async () => {
+      emulator.setFaults([{ route: 'contacts.batchUpsert', kind: 429, times: 3 }]);
+      await enqueueAll(10);
+      const result = await integration.drain();
+      expect(result).toMatchObject({ pushed: 10, failed: 0 });
+      expect(routeCount('contacts.batchUpsert')).toBe(4);
+    });
+
+    it('rides out a 5xx storm (500, 502, 503, 504) and 423 Locked', async () => {
+      emulator.setFaults([{ route: 'contacts.batchUpsert', kinds: [500, 502, 503, 504], times: 4 }]);
+      await enqueueAll(10);
+      expect(await integration.drain()).toMatchObject({ pushed: 10, failed: 0 });
+      emulator.setFaults([{ route: 'contacts.batchUpsert', kind: 423, times: 1 }]);
+      await integration.enqueue(completedInvite(orgId, 1, { updatedAt: '2026-07-01T00:00:00.000Z' }));
+      expect(await integration.drain()).toMatchObject({ pushed: 1, failed: 0 });
+    });
+
+    it('rides out connection resets and timeouts', async () => {
+      emulator.setFaults([
+        { route: 'contacts.batchUpsert', kind: 'reset', times: 2 },
+        { route: 'contacts.batchUpsert', kind: 'timeout', times: 1 },
+      ]);
+      await enqueueAll(10);
+      expect(await integration.drain()).toMatchObject({ pushed: 10, failed: 0 });
+      expect(emulator.contacts(HUB)).toHaveLength(10);
+    });
+
+    it('fails an invite after 6 attempts, keeps it with the reason, and retries it on request', async () => {
+      emulator.setFaults([{ route: 'contacts.batchUpsert', kind: 503 }]);
+      await enqueueAll(2);
+      // In-process retries cover short delays; anything rescheduled is drained again until settled.
+      for (let round = 0; round < 20; round += 1) {
+        await integration.drain();
+        const { queue } = await integration.status(orgId);
+        if (queue.pending === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      const failures = await integration.failures(orgId);
+      expect(failures.total).toBe(2);
+      expect(failures.items[0]).toMatchObject({ errorCode: 'RETRIES_EXHAUSTED', attempts: 6 });
+      expect(failures.items[0]!.reason).toMatch(/Gave up after 6 attempts/);
+      expect(routeCount('contacts.batchUpsert')).toBe(6);
+
+      emulator.clearFaults();
+      expect(await integration.retryFailed(orgId)).toEqual({ retried: 2 });
+      expect(await integration.drain()).toMatchObject({ pushed: 2 });
+      expect((await integration.failures(orgId)).total).toBe(0);
+    });
+  });
+});
