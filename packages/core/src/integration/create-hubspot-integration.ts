@@ -389,7 +389,7 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
           details: { inviteId: raw.id ?? null, field: !orgId ? 'orgId' : 'email', value: !orgId ? raw.orgId : raw.email },
         });
       }
-      let snapshot: 'completed' | 'partial' = 'partial';
+      let snapshot: 'completed' | 'partial';
       let failed: { code: 'INVALID_INVITE'; message: string } | undefined;
       try {
         snapshot = mapInviteToProperties(invite, { resultUrlBase: options.resultUrlBase }).jc_test_status === 'completed' ? 'completed' : 'partial';

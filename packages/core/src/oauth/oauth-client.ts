@@ -64,7 +64,7 @@ export function createOAuthClient(options: OAuthClientOptions) {
       throw new OAuthGrantError(`Could not reach HubSpot's OAuth service: ${(error as Error).message}`, null, null, null, false);
     }
     const text = await response.text();
-    let body: Record<string, unknown> = {};
+    let body: Record<string, unknown>;
     try {
       body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     } catch {
