@@ -262,7 +262,15 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
         const rows = await claimDueRows(db, { workerId, now: now(), leaseMs, limit: Math.min(CLAIM_SIZE, budget), orgId });
         if (rows.length === 0) return;
         budget -= rows.length;
-        const result = await pushRows(orgId, rows, signal);
+        let result: DrainResult;
+        try {
+          result = await pushRows(orgId, rows, signal);
+        } catch (error) {
+          // Give the rows back now (if the database lets us) rather than after the lease lapses;
+          // rows already settled are not ours any more, so the guarded release skips them.
+          await releaseLease(db, { ids: rows.map((row) => row.id), workerId }).catch(() => undefined);
+          throw error;
+        }
         addDrain(total, result);
         drainOptions.onBatch?.({ ...total });
         if (result.held > 0 && result.pushed === 0) return;

@@ -45,7 +45,7 @@ export function startTestEmulator(options: EmulatorOptions = {}): Promise<Emulat
 /** An integration wired to the emulator with test-friendly defaults; override anything. */
 export function createTestIntegration(
   db: Knex,
-  emulator: Emulator,
+  emulator: Pick<Emulator, 'url'>,
   overrides: Partial<HubSpotIntegrationOptions> = {},
 ): HubSpotIntegration {
   return createHubSpotIntegration({
