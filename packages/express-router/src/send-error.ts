@@ -1,0 +1,44 @@
+import { httpStatusForErrorCode, isHubSpotKitError, type HubSpotKitErrorCode, type Logger } from '@jobcannon/hubspot-core';
+import type { Response } from 'express';
+
+/** Every non-2xx JSON answer of the router (the widget's `ErrorBody`). */
+export interface ErrorBody {
+  error: { code: HubSpotKitErrorCode; message: string };
+}
+
+const GENERIC_MESSAGE = 'Something went wrong on our side. Try again; if it keeps happening, contact JobCannon support.';
+
+/**
+ * Turns anything thrown into a status and a body safe to show: a HubSpotKitError keeps its code
+ * and message (core writes those for people and never puts secrets in them), anything else
+ * becomes INTERNAL with a generic message, because its text may carry SQL, paths or tokens.
+ */
+export function describeError(error: unknown): { status: number; body: ErrorBody; unexpected: boolean } {
+  if (isHubSpotKitError(error)) {
+    return { status: httpStatusForErrorCode(error.code), body: { error: { code: error.code, message: error.message } }, unexpected: false };
+  }
+  return { status: httpStatusForErrorCode('INTERNAL'), body: { error: { code: 'INTERNAL', message: GENERIC_MESSAGE } }, unexpected: true };
+}
+
+/** Logs what the client cannot see: unexpected errors in full (server side only), known ones briefly. */
+export function logError(logger: Logger, route: string, error: unknown): void {
+  if (isHubSpotKitError(error)) {
+    const fields = { route, code: error.code, message: error.message };
+    if (httpStatusForErrorCode(error.code) >= 500) logger.error('hubspot router: request failed', fields);
+    else logger.debug('hubspot router: request refused', fields);
+    return;
+  }
+  const failure = error instanceof Error ? error : new Error(String(error));
+  logger.error('hubspot router: unexpected error', { route, name: failure.name, message: failure.message, stack: failure.stack });
+}
+
+export function sendError(res: Response, logger: Logger, route: string, error: unknown): void {
+  logError(logger, route, error);
+  const { status, body } = describeError(error);
+  // A response already under way cannot change its status; the client sees a cut-off body.
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.status(status).json(body);
+}
