@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Emulator } from '@jobcannon/hubspot-emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPostgresDatabase } from '../storage/database.js';
-import { completedInvite, connectOrg, createMovableClock, createTestIntegration, startTestEmulator } from '../test-support/integration-harness.js';
+import { completedInvite, connectOrg, createMovableClock, createRecordingNotifier, createTestIntegration, startTestEmulator } from '../test-support/integration-harness.js';
 import { createPostgresTestDatabase, testServerUrl, type PostgresTestDatabase } from '../test-support/test-databases.js';
 import type { HubSpotIntegration } from './types.js';
 
@@ -82,6 +82,25 @@ describe('several processes on one PostgreSQL', () => {
       const [a, b] = await Promise.all([first.drain(), second.drain()]);
       expect(a.pushed + b.pushed).toBe(400);
       expect((emulator.counters().totals.byRoute['oauth.token']?.requests ?? 0) - tokenCallsBefore).toBe(1);
+    } finally {
+      await first.close();
+      await second.close();
+      await other.destroy();
+    }
+  });
+
+  it('alerts the owner once when two processes both find the app uninstalled', async () => {
+    const other = createPostgresDatabase(database.connectionString, { max: 4 });
+    const notifierA = createRecordingNotifier();
+    const notifierB = createRecordingNotifier();
+    const first = createTestIntegration(database.db, emulator, { notifier: notifierA });
+    const second = createTestIntegration(other, emulator, { notifier: notifierB });
+    try {
+      await enqueueMany(300);
+      emulator.uninstall(HUB);
+      await Promise.all([first.drain(), second.drain()]);
+      expect([...notifierA.sent, ...notifierB.sent].map((sent) => sent.kind)).toEqual(['must_reconnect']);
+      expect((await first.status(orgId)).queue).toEqual({ pending: 0, failed: 0, held: 300 });
     } finally {
       await first.close();
       await second.close();
