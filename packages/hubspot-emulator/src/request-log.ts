@@ -22,6 +22,8 @@ export interface RequestLogEntry {
 }
 
 const SECRET_KEYS = new Set(['client_secret', 'code', 'refresh_token', 'access_token', 'token', 'code_verifier', 'client_assertion']);
+/** Secrets proper: nothing of them is shown. Tokens keep a short prefix so log entries can be correlated. */
+const FULLY_HIDDEN = new Set(['client_secret', 'code_verifier', 'client_assertion']);
 
 export function redactSecret(value: string): string {
   return value.length <= 6 ? '[redacted]' : `${value.slice(0, 6)}…[redacted]`;
@@ -33,14 +35,15 @@ export function redactPath(pathAndQuery: string): string {
   if (query === undefined) return safePath;
   const params = new URLSearchParams(query);
   for (const key of [...params.keys()]) {
-    if (SECRET_KEYS.has(key)) params.set(key, redactSecret(params.get(key) ?? ''));
+    if (FULLY_HIDDEN.has(key)) params.set(key, '[redacted]');
+    else if (SECRET_KEYS.has(key)) params.set(key, redactSecret(params.get(key) ?? ''));
   }
   return `${safePath}?${params.toString()}`;
 }
 
 export function redactForm(form: URLSearchParams): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of form) out[key] = SECRET_KEYS.has(key) ? redactSecret(value) : value;
+  for (const [key, value] of form) out[key] = FULLY_HIDDEN.has(key) ? '[redacted]' : SECRET_KEYS.has(key) ? redactSecret(value) : value;
   return out;
 }
 
