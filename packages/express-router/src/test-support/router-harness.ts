@@ -1,0 +1,218 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createHubSpotIntegration, generateEncryptionKey, silentLogger, type AssessmentInvite, type HubSpotIntegration, type Logger } from '@jobcannon/hubspot-core';
+import { DEFAULT_APP, startEmulator, type Emulator } from '@jobcannon/hubspot-emulator';
+import express, { type Express, type Request, type RequestHandler } from 'express';
+import request from 'supertest';
+import { expect } from 'vitest';
+import { createHubSpotRouter } from '../create-hubspot-router.js';
+import type { HubSpotRouterIdentity, HubSpotRouterOptions } from '../router-options.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export const MOUNT = '/integrations/hubspot';
+export const RETURN_TO = '/settings/integrations';
+/** The header the test `authorize` reads: `org/user/role`. Stands in for the host's session cookie. */
+export const USER_HEADER = 'x-test-user';
+
+export const user = (orgId: string, userId = 'admin-1', role = 'admin'): Record<string, string> => ({ [USER_HEADER]: `${orgId}/${userId}/${role}` });
+/** What the widget sends on every POST. */
+export const WIDGET_POST = { 'Content-Type': 'application/json', 'X-Requested-With': 'jobcannon-hubspot-widget' };
+
+export function testAuthorize(req: Request): HubSpotRouterIdentity | null {
+  const value = req.get(USER_HEADER);
+  if (!value) return null;
+  const [orgId = '', userId = '', role = ''] = value.split('/');
+  return { orgId, userId, role };
+}
+
+export interface AppVariant {
+  /** Middleware the host mounts before the router (express.json(), …). */
+  before?: RequestHandler[];
+  trustProxy?: boolean;
+  router?: Partial<HubSpotRouterOptions>;
+}
+
+export interface RouterHarness {
+  emulator: Emulator;
+  database: TestDatabase;
+  integration: HubSpotIntegration;
+  /** Added to the integration's clock (OAuth state expiry). */
+  clock: { offsetMs: number };
+  /** Origin of the real listening server whose router the redirect URI points at. */
+  origin: string;
+  /** The app listening on `origin` (no body parser before the router). */
+  app: Express;
+  /** Another host app over the same integration, for supertest. */
+  build(variant?: AppVariant): Express;
+  /** Every response any harness app sent: status, Location and body, for the leak check. */
+  responses: string[];
+  errors: string[];
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** Records what the router answers, so a suite can prove no token or stack trace ever left it. */
+function recordResponses(responses: string[]): RequestHandler {
+  return (_req, res, next) => {
+    const chunks: Buffer[] = [];
+    const keep = (chunk: unknown) => {
+      if (typeof chunk === 'string' || chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
+    };
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+    res.write = ((chunk: unknown, ...rest: unknown[]) => {
+      keep(chunk);
+      return write(chunk, ...rest);
+    }) as typeof res.write;
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+      if (typeof chunk !== 'function') keep(chunk);
+      return end(chunk, ...rest);
+    }) as typeof res.end;
+    res.on('finish', () => responses.push(`${res.statusCode} ${String(res.getHeader('location') ?? '')} ${Buffer.concat(chunks).toString('utf8')}`));
+    next();
+  };
+}
+
+export async function startRouterHarness(): Promise<RouterHarness> {
+  const emulator = await startEmulator({ port: 0, seed: 11 });
+  const database = await createTestDatabase();
+  const responses: string[] = [];
+  const errors: string[] = [];
+  const logger: Logger = { ...silentLogger, error: (message, fields) => errors.push(`${message} ${JSON.stringify(fields)}`) };
+  const clock = { offsetMs: 0 };
+
+  // The redirect URI must name a real port, so the server listens before the router exists.
+  const app = express();
+  app.use(recordResponses(responses));
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const integration = createHubSpotIntegration({
+    db: database.db,
+    hubspot: {
+      clientId: DEFAULT_APP.clientId,
+      clientSecret: DEFAULT_APP.clientSecret,
+      redirectUri: `${origin}${MOUNT}/callback`,
+      apiBase: emulator.url,
+      authBase: emulator.url,
+    },
+    encryption: { currentKeyId: 'k1', keys: { k1: generateEncryptionKey() } },
+    resultUrlBase: 'https://app.jobcannon.io',
+    // Tests drain by hand, so nothing races them in the background.
+    pushOnEnqueue: false,
+    requestTimeoutMs: 5_000,
+    clock: { now: () => Date.now() + clock.offsetMs },
+  });
+  await integration.migrate();
+
+  const build = (variant: AppVariant = {}): Express => {
+    const host = express();
+    if (variant.trustProxy) host.set('trust proxy', true);
+    host.use(recordResponses(responses));
+    for (const middleware of variant.before ?? []) host.use(middleware);
+    host.use(MOUNT, createHubSpotRouter(integration, { authorize: testAuthorize, returnTo: RETURN_TO, logger, ...variant.router }));
+    return host;
+  };
+  app.use(MOUNT, createHubSpotRouter(integration, { authorize: testAuthorize, returnTo: RETURN_TO, logger }));
+
+  return {
+    emulator,
+    database,
+    integration,
+    clock,
+    origin,
+    app,
+    build,
+    responses,
+    errors,
+    logger,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await integration.close();
+      await emulator.close();
+      await database.drop();
+    },
+  };
+}
+
+/** GET /connect as `headers`' user; returns HubSpot's (the emulator's) authorize URL. */
+export async function startConnect(app: Express, headers: Record<string, string>, query = ''): Promise<URL> {
+  const res = await request(app).get(`${MOUNT}/connect${query}`).set(headers).expect(302);
+  return new URL(res.headers.location ?? '');
+}
+
+export interface ConsentChoice {
+  decision?: 'approve' | 'deny';
+  hubId?: number;
+  /** Replace the requested scopes (a user editing the URL, or a portal granting less). */
+  scopes?: string[];
+}
+
+/** The consent page, driven like a browser: returns the callback path and query HubSpot redirects to. */
+export async function consent(authorizeUrl: URL, choice: ConsentChoice = {}): Promise<string> {
+  const url = new URL(authorizeUrl);
+  url.searchParams.set('_emulator_auto', choice.decision ?? 'approve');
+  url.searchParams.set('hub_id', String(choice.hubId ?? 1001));
+  if (choice.scopes) url.searchParams.set('scope', choice.scopes.join(' '));
+  const response = await fetch(url, { redirect: 'manual' });
+  const location = response.headers.get('location');
+  if (response.status !== 302 || location === null) throw new Error(`consent did not redirect: ${response.status} ${await response.text()}`);
+  const target = new URL(location);
+  return `${target.pathname}${target.search}`;
+}
+
+/** Where the callback sent the browser, parsed. */
+export function outcomeOf(location: string | undefined): { path: string; hubspot: string | null; reason: string | null } {
+  const url = new URL(location ?? '', 'http://host.invalid');
+  return { path: url.pathname, hubspot: url.searchParams.get('hubspot'), reason: url.searchParams.get('reason') };
+}
+
+/** Runs the callback path on `app` (optionally signed in) and returns the outcome. */
+export async function finishCallback(app: Express, callbackPath: string, headers: Record<string, string> = {}) {
+  const res = await request(app).get(callbackPath).set(headers).expect(302);
+  return outcomeOf(res.headers.location);
+}
+
+/** The whole browser round trip for an admin of `orgId`, approving on portal `hubId`. */
+export async function connectOrg(app: Express, orgId: string, hubId = 1001, query = ''): Promise<void> {
+  const callback = await consent(await startConnect(app, user(orgId), query), { hubId });
+  expect(await finishCallback(app, callback, user(orgId))).toEqual({ path: RETURN_TO, hubspot: 'connected', reason: null });
+}
+
+/** A completed invite with one DISC result; `email` decides whether HubSpot accepts it. */
+export function completedInvite(orgId: string, id: string, email: string): AssessmentInvite {
+  const at = new Date(Date.UTC(2026, 4, 17, 14, 32)).toISOString();
+  return {
+    id,
+    orgId,
+    email,
+    status: 'completed',
+    createdAt: at,
+    updatedAt: at,
+    completedAt: at,
+    tests: [
+      {
+        slug: 'disc',
+        status: 'completed',
+        completedAt: at,
+        result: { dimensions: [{ name: 'Dominance', score: 70 }, { name: 'Influence', score: 50 }, { name: 'Steadiness', score: 40 }, { name: 'Conscientiousness', score: 30 }] },
+      },
+    ],
+  } as AssessmentInvite;
+}
+
+/** Asserts no recorded response carries a token, the client secret or a stack trace. */
+export function expectNothingLeaked(harness: RouterHarness): void {
+  const secrets = [...harness.emulator.state.accessTokens.keys(), ...harness.emulator.state.refreshTokens.keys(), DEFAULT_APP.clientSecret];
+  expect(harness.responses.length).toBeGreaterThan(0);
+  for (const response of harness.responses) {
+    for (const secret of secrets) expect(response).not.toContain(secret);
+    expect(response).not.toMatch(/\bat .+:\d+:\d+/);
+    expect(response).not.toMatch(/node_modules|\.ts:\d+/);
+  }
+}
