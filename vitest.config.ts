@@ -21,6 +21,7 @@ export default defineConfig({
       nodeProject('express-router', 'packages/express-router'),
       nodeProject('sweep', 'packages/sweep'),
       nodeProject('demo', 'apps/demo'),
+      nodeProject('chaos', 'chaos', ['**/*.test.ts']),
       nodeProject('widget-browser', 'packages/widget', ['src/**/*.browser.test.ts']),
       {
         ...resolveSources,
