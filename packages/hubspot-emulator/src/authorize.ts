@@ -168,8 +168,12 @@ function consentPage(core: EmulatorCore, valid: ValidRequest, params: URLSearchP
     .join('\n');
   const scopeItems = (scopes: string[]): string =>
     scopes.map((scope) => `<li data-scope="${escapeHtml(scope)}"><code>${escapeHtml(scope)}</code></li>`).join('\n');
+  const preselected = params.get('hub_id');
   const portals = [...core.state.portals.values()]
-    .map((portal) => `<option value="${portal.hubId}">${escapeHtml(portal.name)} (${portal.hubId}) - ${escapeHtml(portal.domain)}</option>`)
+    .map((portal) => {
+      const selected = preselected === String(portal.hubId) ? ' selected' : '';
+      return `<option value="${portal.hubId}"${selected}>${escapeHtml(portal.name)} (${portal.hubId}) - ${escapeHtml(portal.domain)} - ${escapeHtml(portal.userEmail)}</option>`;
+    })
     .join('\n');
   const optional = valid.optionalScopes.length
     ? `<p>Optional (granted when the account has them):</p>\n<ul id="optional-scopes">\n${scopeItems(valid.optionalScopes)}\n</ul>`

@@ -5,6 +5,8 @@ import { startEmulator } from './server.js';
 // `hubspot-emulator --port 4010`: runs the emulator until SIGINT/SIGTERM, then closes it cleanly.
 
 async function main(): Promise<void> {
+  // Output piped into something that exits early (`| head`) must not crash the shutdown path.
+  process.stdout.on('error', () => undefined);
   let config;
   try {
     config = parseCliArgs(process.argv.slice(2));

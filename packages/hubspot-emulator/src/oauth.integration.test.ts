@@ -41,6 +41,8 @@ describe('consent page', () => {
     expect(res.text).toMatch(/<button type="submit" id="approve" name="decision" value="approve">Approve<\/button>/);
     expect(res.text).toMatch(/<button type="submit" id="deny" name="decision" value="deny">Deny<\/button>/);
     expect(res.text).not.toContain('<script');
+    const preselected = await h.call('GET', `/oauth/authorize?${authorizeQuery({ hub_id: '1002' })}`, { token: null });
+    expect(preselected.text).toContain('<option value="1002" selected>');
   });
 
   it('posting the form with Approve redirects with a code and the state; the code works for the chosen portal', async () => {
