@@ -44,7 +44,7 @@ export interface RouterHarness {
   app: Express;
   /** Another host app over the same integration, for supertest. */
   build(variant?: AppVariant): Express;
-  /** Every response any harness app sent: status, Location and body, for the leak check. */
+  /** Every answer of a router in a harness app: status, Location and body, for the leak check. */
   responses: string[];
   errors: string[];
   logger: Logger;
@@ -68,7 +68,12 @@ function recordResponses(responses: string[]): RequestHandler {
       if (typeof chunk !== 'function') keep(chunk);
       return end(chunk, ...rest);
     }) as typeof res.end;
-    res.on('finish', () => responses.push(`${res.statusCode} ${String(res.getHeader('location') ?? '')} ${Buffer.concat(chunks).toString('utf8')}`));
+    res.on('finish', () => {
+      // Only the router's answers (it marks each no-store): a host body parser's own error page
+      // (express.json() on bad JSON, with Express's development stack trace) is the host's to configure.
+      if (res.getHeader('cache-control') !== 'no-store') return;
+      responses.push(`${res.statusCode} ${String(res.getHeader('location') ?? '')} ${Buffer.concat(chunks).toString('utf8')}`);
+    });
     next();
   };
 }
