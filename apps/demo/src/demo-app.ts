@@ -1,0 +1,220 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createConsoleLogger,
+  createHubSpotIntegration,
+  createTelegramNotifier,
+  type HubSpotIntegration,
+  type Logger,
+  type Notifier,
+} from '@jobcannon/hubspot-core';
+import { startEmulator, DEFAULT_APP, type Emulator, type EmulatorOptions } from '@jobcannon/hubspot-emulator';
+import { createHubSpotRouter } from '@jobcannon/hubspot-express';
+import express from 'express';
+import type { Knex } from 'knex';
+import type { DemoConfig } from './config.js';
+import { openDatabase } from './database.js';
+import { createDemoApi } from './demo-api.js';
+import { loadOrCreateEncryptionKey } from './encryption-key.js';
+import { migrateInvites } from './invites/invite-migrations.js';
+import { inProgressInvites } from './invites/invites-repository.js';
+import { createSessionCodec } from './session.js';
+import { StartupError } from './startup-error.js';
+import { mountWeb, type WebMode } from './web-assets.js';
+
+export interface StartDemoOptions {
+  config: DemoConfig;
+  /** Tests: a throwaway in-memory PGlite instead of `config.dataDir` (ignored with DATABASE_URL). */
+  inMemoryDatabase?: boolean;
+  web?: WebMode;
+  logger?: Logger;
+  /** Extra emulator options (tests pin a seed). */
+  emulator?: Partial<EmulatorOptions>;
+  /** Called with each step as it starts ("Opening the database…"), for the terminal. */
+  onStep?: (message: string) => void;
+}
+
+export interface DemoServer {
+  /** Where the browser opens the demo, e.g. http://localhost:3000. */
+  readonly url: string;
+  readonly port: number;
+  /** The in-process HubSpot emulator; null with a real HubSpot app. */
+  readonly emulator: Emulator | null;
+  readonly integration: HubSpotIntegration;
+  readonly db: Knex;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the whole demo: HTTP port first (so a taken port fails in a moment, not after the
+ * database), then the emulator, the database, the kit, the router, the sweep and the page. Anything
+ * already started is stopped again when a later step fails.
+ */
+export async function startDemo(options: StartDemoOptions): Promise<DemoServer> {
+  const { config } = options;
+  const logger = options.logger ?? createConsoleLogger('info');
+  const step = options.onStep ?? (() => {});
+  const closers: Array<() => Promise<unknown>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((error: unknown) => logger.warn('demo: shutdown step failed', { message: (error as Error).message }));
+  };
+
+  try {
+    // Answers 503 until the app is wired, so an early browser tab gets a clear word, not a hang.
+    let handler: express.Express | null = null;
+    const server = createServer((req, res) => {
+      if (handler) {
+        handler(req, res);
+        return;
+      }
+      res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '2' });
+      res.end('The JobCannon demo is starting; reload in a moment.\n');
+    });
+    await listen(server, config.port, 'PORT');
+    closers.push(() => closeServer(server));
+    const port = (server.address() as AddressInfo).port;
+
+    let emulator: Emulator | null = null;
+    if (!config.hubspot) {
+      step('Starting the HubSpot emulator…');
+      emulator = await startEmulator({ port: config.emulatorPort, ...options.emulator }).catch((error: unknown) => {
+        throw portError(error, config.emulatorPort, 'EMULATOR_PORT', 'the HubSpot emulator') ?? error;
+      });
+      closers.push(() => emulator!.close());
+    }
+    // The browser must come back to the very origin the OAuth redirect names, or the session
+    // cookie is not sent with the callback; it is the origin everything else is built on.
+    const redirectUri = config.hubspot?.redirectUri ?? `http://localhost:${port}/integrations/hubspot/callback`;
+    const origin = new URL(redirectUri).origin;
+
+    let encryptionKey = config.tokenEncryptionKey;
+    if (!encryptionKey) {
+      const stored = await loadOrCreateEncryptionKey(config.dataDir);
+      encryptionKey = stored.key;
+      step(stored.created ? `Generated a token encryption key in ${stored.file} (kept for the next start).` : `Using the token encryption key in ${stored.file}.`);
+    }
+
+    step(config.databaseUrl ? 'Connecting to PostgreSQL (DATABASE_URL)…' : 'Opening the embedded PostgreSQL…');
+    const db = await openDatabase(
+      config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'embedded', dataDir: options.inMemoryDatabase ? null : config.dataDir },
+    );
+    closers.push(() => db.destroy());
+
+    const notifier = createNotifier(config, logger);
+    const integration = createHubSpotIntegration({
+      db,
+      hubspot: config.hubspot ?? {
+        clientId: DEFAULT_APP.clientId,
+        clientSecret: DEFAULT_APP.clientSecret,
+        redirectUri,
+        apiBase: emulator!.url,
+        authBase: emulator!.url,
+      },
+      encryption: { currentKeyId: 'k1', keys: { k1: encryptionKey } },
+      // `jc_result_url` on the Contact points back at this demo (see the route below).
+      resultUrlBase: origin,
+      logger,
+      notifier,
+    });
+    // Before the database closes: it stops timers and in-flight pushes.
+    closers.push(() => integration.close());
+    await integration.migrate();
+    await migrateInvites(db);
+
+    const sessions = createSessionCodec({ encryptionKey, secureCookie: origin.startsWith('https:') });
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(canonicalHost(origin));
+    app.use(
+      '/integrations/hubspot',
+      createHubSpotRouter(integration, {
+        authorize: (req) => sessions.read(req),
+        returnTo: '/',
+        logger,
+      }),
+    );
+    app.use(
+      '/api',
+      createDemoApi({
+        db,
+        integration,
+        sessions,
+        inProgressInvites: inProgressInvites(db),
+        environment: { database: config.databaseUrl ? 'postgres' : 'embedded', hubspot: emulator ? 'emulator' : 'hubspot', emulatorUrl: emulator?.url ?? null },
+        logger,
+      }),
+    );
+    // `jc_result_url` leads here from HubSpot; the demo has one page, so it lands on it.
+    app.get('/business/dashboard/invites/:id', (_req, res) => res.redirect(302, '/'));
+
+    step('Building the page…');
+    closers.push(await mountWeb(app, server, options.web ?? { kind: 'build' }));
+    handler = app;
+
+    return {
+      url: origin,
+      port,
+      emulator,
+      integration,
+      db,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function createNotifier(config: DemoConfig, logger: Logger): Notifier {
+  if (config.telegram) return createTelegramNotifier({ ...config.telegram, logger });
+  // Without Telegram the alert still reaches a person: the one watching the terminal.
+  return {
+    async notify(notification) {
+      logger.warn(`ALERT for the account owner of ${notification.orgId}: ${notification.text}`, { kind: notification.kind, portalId: notification.portalId });
+    },
+  };
+}
+
+/**
+ * localhost, 127.0.0.1 and [::1] are different sites to a browser, and the session cookie set on
+ * one is not sent to another. Pages opened on another loopback name are sent to the origin the
+ * OAuth redirect uses, so the round trip through HubSpot comes back signed in.
+ */
+function canonicalHost(origin: string): express.RequestHandler {
+  const canonical = new URL(origin);
+  const loopback = new Set(['localhost', '127.0.0.1', '[::1]']);
+  return (req, res, next) => {
+    const host = req.headers.host ?? '';
+    const hostname = host.replace(/:\d+$/, '');
+    if (req.method === 'GET' && host !== canonical.host && loopback.has(hostname) && loopback.has(canonical.hostname) && req.accepts('html') && !req.path.startsWith('/api/')) {
+      res.redirect(302, `${canonical.origin}${req.originalUrl}`);
+      return;
+    }
+    next();
+  };
+}
+
+function listen(server: Server, port: number, variable: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: unknown) => reject(portError(error, port, variable, 'the demo') ?? error);
+    server.once('error', onError);
+    server.listen(port, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function portError(error: unknown, port: number, variable: string, what: string): StartupError | null {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') return new StartupError(`Port ${port} is in use; set ${variable}=… to another port for ${what} (${variable}=0 picks a free one).`, { cause: error });
+  if (code === 'EACCES') return new StartupError(`Port ${port} needs privileges this user does not have; set ${variable}=… to a port above 1023.`, { cause: error });
+  return null;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,250 @@
+import type { AssessmentInvite, TestSlug } from '@jobcannon/hubspot-core';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { TESTS, randomEmail, randomResult, randomTests, testLabel } from '../src/shared/assessments.js';
+import { demoApi } from './api.js';
+
+type AssignedTest = AssessmentInvite['tests'][number];
+
+interface InvitesPanelProps {
+  isAdmin: boolean;
+  /** Something was queued for HubSpot (an invite completed, a sweep ran). */
+  onQueued: () => void;
+}
+
+/** JobCannon's side of the story: invite candidates, let them finish tests, watch the statuses. */
+export function InvitesPanel({ isAdmin, onQueued }: InvitesPanelProps) {
+  const [invites, setInvites] = useState<AssessmentInvite[]>([]);
+  const [total, setTotal] = useState(0);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [progress, setProgress] = useState<{ done: number; of: number } | null>(null);
+
+  const reload = useCallback(async () => {
+    const page = await demoApi.invites();
+    setInvites(page.items);
+    setTotal(page.total);
+  }, []);
+  useEffect(() => {
+    reload().catch((failure: Error) => setError(failure.message));
+  }, [reload]);
+
+  /** Runs one user action: one at a time, errors shown, the list re-read afterwards. */
+  const run = async (action: () => Promise<string | null>) => {
+    setBusy(true);
+    setError(null);
+    setNotice(null);
+    try {
+      setNotice(await action());
+    } catch (failure) {
+      setError((failure as Error).message);
+    } finally {
+      setBusy(false);
+      await reload().catch(() => undefined);
+    }
+  };
+
+  /** Records random scores for the given open tests; reports whether the invite completed. */
+  const complete = async (invite: AssessmentInvite, slugs: TestSlug[]): Promise<boolean> => {
+    let completed = false;
+    for (const slug of slugs) {
+      const { invite: updated, hubspot } = await demoApi.recordResult(invite.id, randomResult(slug));
+      completed = updated.status === 'completed' && hubspot !== null;
+    }
+    return completed;
+  };
+
+  const completeInvite = (invite: AssessmentInvite, slugs: TestSlug[]) =>
+    run(async () => {
+      const completed = await complete(invite, slugs);
+      if (!completed) return `Recorded ${slugs.map(testLabel).join(', ')} for ${invite.email}.`;
+      onQueued();
+      return `${invite.email} completed every test: queued for HubSpot in the same transaction.`;
+    });
+
+  const generate = (count: number) =>
+    run(async () => {
+      setProgress({ done: 0, of: count });
+      try {
+        for (let index = 0; index < count; index += 1) {
+          const invite = await demoApi.createInvite(randomEmail(), randomTests());
+          await complete(invite, invite.tests.map((test) => test.slug));
+          setProgress({ done: index + 1, of: count });
+        }
+      } finally {
+        onQueued();
+      }
+      return `Generated ${count} completed invite${count === 1 ? '' : 's'}.`;
+    });
+
+  const sweep = () =>
+    run(async () => {
+      const result = await demoApi.sweep();
+      onQueued();
+      return `Sweep: ${result.enqueued} in-progress invite${result.enqueued === 1 ? '' : 's'} queued as partial results (${result.skipped} already up to date) across ${result.orgs} connected org${result.orgs === 1 ? '' : 's'}.`;
+    });
+
+  return (
+    <section className="card" aria-labelledby="invites-heading">
+      <h2 id="invites-heading">Assessment invites</h2>
+      <p className="muted">
+        This panel is the JobCannon side. When an invite&apos;s last test is done, the demo marks it completed and calls{' '}
+        <code>integration.enqueue(invite, trx)</code> in the same database transaction.
+      </p>
+
+      <div className="forms">
+        <CreateInviteForm disabled={busy} onCreate={(email, tests) => run(async () => `Invited ${(await demoApi.createInvite(email, tests)).email}.`)} />
+        <GenerateForm disabled={busy} progress={progress} onGenerate={generate} />
+      </div>
+
+      {isAdmin && (
+        <p>
+          <button type="button" disabled={busy} onClick={() => void sweep()}>
+            Run the nightly sweep now
+          </button>{' '}
+          <span className="muted">sends every in-progress invite as a partial result.</span>
+        </p>
+      )}
+
+      <div aria-live="polite">
+        {notice && <p className="notice">{notice}</p>}
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+      </div>
+
+      <InvitesTable invites={invites} total={total} busy={busy} onComplete={(invite, slugs) => void completeInvite(invite, slugs)} />
+    </section>
+  );
+}
+
+function CreateInviteForm({ disabled, onCreate }: { disabled: boolean; onCreate: (email: string, tests: TestSlug[]) => Promise<void> }) {
+  const [email, setEmail] = useState('');
+  const [tests, setTests] = useState<TestSlug[]>(['disc', 'big-five']);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    await onCreate(email, tests);
+    setEmail('');
+  };
+  const toggle = (slug: TestSlug) => setTests((current) => (current.includes(slug) ? current.filter((item) => item !== slug) : [...current, slug]));
+
+  return (
+    <form className="subcard" onSubmit={(event) => void submit(event)} aria-labelledby="create-heading">
+      <h3 id="create-heading">New invite</h3>
+      <label htmlFor="invite-email">Candidate email</label>
+      <input id="invite-email" type="email" required value={email} onChange={(event) => setEmail(event.target.value)} placeholder="ada@example.com" />
+      <fieldset>
+        <legend>Tests</legend>
+        {TESTS.map((test) => (
+          <label key={test.slug} className="inline">
+            <input type="checkbox" checked={tests.includes(test.slug)} onChange={() => toggle(test.slug)} /> {test.label}
+          </label>
+        ))}
+      </fieldset>
+      <button type="submit" className="primary" disabled={disabled || tests.length === 0}>
+        Create invite
+      </button>
+    </form>
+  );
+}
+
+function GenerateForm({ disabled, progress, onGenerate }: { disabled: boolean; progress: { done: number; of: number } | null; onGenerate: (count: number) => Promise<void> }) {
+  const [count, setCount] = useState(10);
+  return (
+    <form
+      className="subcard"
+      aria-labelledby="generate-heading"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void onGenerate(count);
+      }}
+    >
+      <h3 id="generate-heading">Random candidates</h3>
+      <label htmlFor="generate-count">How many</label>
+      <input id="generate-count" type="number" min={1} max={500} value={count} onChange={(event) => setCount(Math.max(1, Math.min(500, Number(event.target.value) || 1)))} />
+      <button type="submit" disabled={disabled}>
+        Generate {count} completed invites
+      </button>
+      {progress && (
+        <p className="progress">
+          <progress max={progress.of} value={progress.done} aria-label="Generated invites" /> {progress.done} of {progress.of}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function InvitesTable({ invites, total, busy, onComplete }: { invites: AssessmentInvite[]; total: number; busy: boolean; onComplete: (invite: AssessmentInvite, slugs: TestSlug[]) => void }) {
+  if (invites.length === 0) return <p className="muted">No invites yet.</p>;
+  return (
+    <>
+      <table className="invites">
+        <thead>
+          <tr>
+            <th>Candidate</th>
+            <th>Tests</th>
+            <th>Status</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {invites.map((invite) => {
+            const open = invite.tests.filter((test) => test.status !== 'completed').map((test) => test.slug);
+            return (
+              <tr key={invite.id} data-invite-id={invite.id} data-status={invite.status}>
+                <td>
+                  {invite.email}
+                  <br />
+                  <code className="muted">{invite.id}</code>
+                </td>
+                <td>
+                  {invite.tests.map((test) => (
+                    <TestChip key={test.slug} test={test} disabled={busy} onComplete={() => onComplete(invite, [test.slug])} />
+                  ))}
+                </td>
+                <td>
+                  <span className={`status status-${invite.status}`}>{invite.status.replace('_', ' ')}</span>
+                </td>
+                <td>
+                  {open.length > 0 && (
+                    <button type="button" disabled={busy} onClick={() => onComplete(invite, open)}>
+                      Complete with random scores
+                    </button>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {total > invites.length && <p className="muted">Showing the newest {invites.length} of {total}.</p>}
+    </>
+  );
+}
+
+function TestChip({ test, disabled, onComplete }: { test: AssignedTest; disabled: boolean; onComplete: () => void }) {
+  if (test.status === 'completed') {
+    return (
+      <span className="chip done" title={summarize(test)}>
+        {testLabel(test.slug)} ✓ <small>{summarize(test)}</small>
+      </span>
+    );
+  }
+  return (
+    <button type="button" className="chip" disabled={disabled} onClick={onComplete} title={`Record a random ${testLabel(test.slug)} result`}>
+      {testLabel(test.slug)} …
+    </button>
+  );
+}
+
+/** "D 40 · I 55 · S 20 · C 70", "112", "INTJ". */
+function summarize(test: AssignedTest): string {
+  const result = test.result;
+  if (!result) return '';
+  if (result.code) return result.code;
+  if (typeof result.score === 'number') return String(result.score);
+  return (result.dimensions ?? []).map((dimension) => `${dimension.name.slice(0, 1)} ${dimension.score}`).join(' · ');
+}
