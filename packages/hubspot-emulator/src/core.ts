@@ -35,6 +35,8 @@ export class EmulatorCore {
   readonly options: ResolvedOptions;
   readonly appConfigs: AppConfig[];
   readonly portalConfigs: PortalConfig[];
+  /** The configured limit, restored by reset() after live setRateLimit() changes. */
+  private readonly initialRateLimit: RateLimitOptions;
   readonly counters = new Counters();
   readonly limiter = new RateLimiter();
   readonly faults: FaultInjector;
@@ -52,6 +54,7 @@ export class EmulatorCore {
     assertUnique(this.appConfigs.map((app) => app.clientId), 'app clientId');
     assertUnique(this.portalConfigs.map((portal) => String(portal.hubId)), 'portal hubId');
     const contacts = options.contacts ?? {};
+    this.initialRateLimit = { ...options.rateLimit };
     this.options = {
       rateLimit: { ...options.rateLimit },
       contacts: {
@@ -116,6 +119,7 @@ export class EmulatorCore {
 
   /** Back to the configured start: portals re-seeded, contacts/properties/counters/log/faults cleared. */
   reset(keepInstalls = false): void {
+    this.options.rateLimit = { ...this.initialRateLimit };
     this.seedPortals();
     this.counters.reset();
     this.limiter.reset();

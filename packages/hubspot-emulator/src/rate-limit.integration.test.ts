@@ -105,6 +105,16 @@ describe('ten-secondly rolling limit', () => {
     expect((await h.call('GET', PATH)).headers.get('x-hubspot-ratelimit-max')).toBe('150');
   });
 
+  it('reset() undoes live rate-limit changes', async () => {
+    h.emulator.setRateLimit({ max: 5 });
+    h.emulator.setRateLimit({ max: 7 }, 1002);
+    expect((await h.call('GET', PATH)).headers.get('x-hubspot-ratelimit-max')).toBe('5');
+    h.emulator.reset({ keepInstalls: true });
+    expect((await h.call('GET', PATH)).headers.get('x-hubspot-ratelimit-max')).toBe('110');
+    const other = h.emulator.issueTokens({ hubId: 1002 });
+    expect((await h.call('GET', PATH, { token: other.accessToken })).headers.get('x-hubspot-ratelimit-max')).toBe('110');
+  });
+
   it('optional secondly limit answers the SECONDLY body', async () => {
     await h.close();
     h = await startHarness({ rateLimit: { secondly: 10 } });
