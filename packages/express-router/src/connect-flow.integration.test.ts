@@ -138,6 +138,7 @@ describe('OAuth connect and callback (router + core + emulator + PostgreSQL)', (
     const callback = await consent(await startConnect(h.app, user('org-open')), { decision: 'deny' });
     const res = await request(h.app).get(`${callback}&returnTo=https://evil.example&redirect_uri=https://evil.example`).expect(302);
     expect(res.headers.location).toBe(`${RETURN_TO}?hubspot=error&reason=OAUTH_DENIED`);
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
 
     const fn = h.build({ router: { returnTo: (req) => (req.query.to === 'evil' ? '//evil.example/x' : '/from-fn?tab=crm') } });
     const good = await consent(await startConnect(fn, user('org-open-fn')), { decision: 'deny' });

@@ -123,6 +123,8 @@ export function createHubSpotRouter(integration: HubSpotIntegration, options: Hu
   router.get(
     '/callback',
     route('callback', async (req, res) => {
+      // The callback URL holds the code and state: never let it travel on as a Referer.
+      res.set('Referrer-Policy', 'no-referrer');
       // Resolved first: a host's broken returnTo must fail before the state is spent.
       const destination = resolveReturnTo(options.returnTo, req);
       try {

@@ -6,6 +6,8 @@ export interface ErrorBody {
   error: { code: HubSpotKitErrorCode; message: string };
 }
 
+const WATCHED = new Set<HubSpotKitErrorCode>(['WEBHOOK_SIGNATURE_INVALID', 'CROSS_SITE_REQUEST']);
+
 const GENERIC_MESSAGE = 'Something went wrong on our side. Try again; if it keeps happening, contact JobCannon support.';
 
 /**
@@ -25,6 +27,8 @@ export function logError(logger: Logger, route: string, error: unknown): void {
   if (isHubSpotKitError(error)) {
     const fields = { route, code: error.code, message: error.message };
     if (httpStatusForErrorCode(error.code) >= 500) logger.error('hubspot router: request failed', fields);
+    // Refused signatures and cross-site posts are worth seeing: a misconfigured webhookUrl or an attack.
+    else if (WATCHED.has(error.code)) logger.warn('hubspot router: request refused', fields);
     else logger.debug('hubspot router: request refused', fields);
     return;
   }
