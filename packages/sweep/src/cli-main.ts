@@ -1,0 +1,193 @@
+import {
+  createConsoleLogger,
+  createHubSpotIntegration,
+  createPostgresDatabase,
+  isHubSpotKitError,
+  type HubSpotIntegration,
+  type InProgressInviteSource,
+  type Logger,
+} from '@jobcannon/hubspot-core';
+import { parseCliArgs, USAGE, UsageError, type CliCommand } from './cli-args.js';
+import { readCliEnv, redactDatabaseUrl } from './cli-env.js';
+import { loadInviteSource } from './cli-source.js';
+import { isDatabaseUnreachable, isMissingTable } from './database-errors.js';
+import { EXIT_CODES, exitCodeForSummary } from './exit-codes.js';
+import { runSweepJob } from './jobs.js';
+import { createProgressReporter, type ProgressStream } from './progress-reporter.js';
+import { startSweep } from './start-sweep.js';
+import { formatSummaryLine } from './summary-line.js';
+
+type Signal = 'SIGTERM' | 'SIGINT';
+
+export interface CliContext {
+  argv: readonly string[];
+  env: Record<string, string | undefined>;
+  /** `--source` is resolved against it. */
+  cwd: string;
+  /** Summary lines. */
+  stdout: ProgressStream;
+  /** Messages, logs and (on a terminal) the progress bar. */
+  stderr: ProgressStream;
+  /** Where SIGTERM and SIGINT arrive: `process`. */
+  signals: {
+    on(signal: Signal, listener: (signal: Signal) => void): unknown;
+    off(signal: Signal, listener: (signal: Signal) => void): unknown;
+  };
+}
+
+/** The whole CLI, returning its exit code (see EXIT_CODES); `cli.ts` is the process wrapper. */
+export async function runCli(context: CliContext): Promise<number> {
+  const say = (line: string) => context.stderr.write(`jc-hubspot-sweep: ${line}\n`);
+  let command: CliCommand;
+  let databaseUrl: string;
+  let integrationConfig: ReturnType<typeof readCliEnv>['integration'];
+  let source: InProgressInviteSource | null = null;
+  try {
+    command = parseCliArgs(context.argv);
+    if (command.kind === 'help') {
+      context.stdout.write(`${USAGE}\n`);
+      return EXIT_CODES.ok;
+    }
+    ({ databaseUrl, integration: integrationConfig } = readCliEnv(context.env));
+    const needsSource = command.kind === 'once' ? command.job === 'partial' : command.schedules.partial !== false;
+    if (needsSource && command.source === null) {
+      throw new UsageError(
+        command.kind === 'once'
+          ? 'the partial job has nothing to read: pass --source ./path/to/module.js, a host module exporting inProgressInvites(orgId)'
+          : 'the 02:00 UTC partial job has nothing to read: pass --source ./path/to/module.js (exporting inProgressInvites(orgId)), or --partial-schedule off to run only the retry job',
+      );
+    }
+    if (needsSource) source = await loadInviteSource(command.source!, context.cwd);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    say(error.message);
+    say('run with --help for usage');
+    return EXIT_CODES.usage;
+  }
+
+  const logger = createConsoleLogger(command.verbose ? 'info' : 'warn');
+  const db = createPostgresDatabase(databaseUrl, { min: 0, max: 5 });
+  let integration: HubSpotIntegration | null = null;
+  try {
+    // Validates the keyring and HubSpot settings before anything touches the network.
+    integration = createHubSpotIntegration({
+      db,
+      ...integrationConfig,
+      // This process pushes only inside its jobs, where the abort signal and the counts apply.
+      pushOnEnqueue: false,
+      logger,
+    });
+    await db.raw('SELECT 1');
+    return command.kind === 'once' ? await runOnce(context, integration, command, source) : await runScheduled(context, integration, command, source, logger);
+  } catch (error) {
+    if (isDatabaseUnreachable(error)) {
+      say(`could not reach the database at ${redactDatabaseUrl(databaseUrl)}: ${(error as Error).message}`);
+      return EXIT_CODES.database;
+    }
+    if (isMissingTable(error)) {
+      say(`the database has no HubSpot tables (${(error as Error).message}): run the host's migrations first (core's runMigrations / integration.migrate())`);
+      return EXIT_CODES.usage;
+    }
+    if (isHubSpotKitError(error, 'INVALID_OPTIONS') || isHubSpotKitError(error, 'ENCRYPTION_KEY_MISSING')) {
+      say(`configuration: ${error.message}`);
+      return EXIT_CODES.usage;
+    }
+    say(`the run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return EXIT_CODES.error;
+  } finally {
+    await integration?.close().catch(() => undefined);
+    await db.destroy().catch(() => undefined);
+  }
+}
+
+/**
+ * First SIGTERM/SIGINT: finish the batch in hand, then exit. A second one cancels the HubSpot call in
+ * flight too (its rows go back to the queue). Returns a function that removes the handlers.
+ */
+function onStopSignals(context: CliContext, graceful: () => void, cancel: () => void): () => void {
+  let received = 0;
+  const listener = (signal: Signal) => {
+    received += 1;
+    if (received === 1) {
+      context.stderr.write(`jc-hubspot-sweep: ${signal}: finishing the current batch, then exiting (send it again to cancel the batch)\n`);
+      graceful();
+    } else {
+      context.stderr.write(`jc-hubspot-sweep: ${signal} again: cancelling the batch in flight; its rows stay queued\n`);
+      cancel();
+    }
+  };
+  context.signals.on('SIGTERM', listener);
+  context.signals.on('SIGINT', listener);
+  return () => {
+    context.signals.off('SIGTERM', listener);
+    context.signals.off('SIGINT', listener);
+  };
+}
+
+async function runOnce(context: CliContext, integration: HubSpotIntegration, command: Extract<CliCommand, { kind: 'once' }>, source: InProgressInviteSource | null): Promise<number> {
+  const graceful = new AbortController();
+  const cancel = new AbortController();
+  const detach = onStopSignals(context, () => graceful.abort(), () => cancel.abort());
+  const reporter = createProgressReporter(context.stderr);
+  try {
+    const summary = await runSweepJob(integration, command.job, {
+      ...(source ? { inProgressInvites: source } : {}),
+      dryRun: command.dryRun,
+      signal: graceful.signal,
+      cancelSignal: cancel.signal,
+      // Only a terminal shows progress; counting the queue for the bar's total costs queries.
+      ...(context.stderr.isTTY ? { onProgress: reporter.onProgress } : {}),
+    });
+    reporter.finish();
+    context.stdout.write(`${formatSummaryLine(summary)}\n`);
+    return exitCodeForSummary(summary);
+  } finally {
+    reporter.finish();
+    detach();
+  }
+}
+
+async function runScheduled(
+  context: CliContext,
+  integration: HubSpotIntegration,
+  command: Extract<CliCommand, { kind: 'schedule' }>,
+  source: InProgressInviteSource | null,
+  logger: Logger,
+): Promise<number> {
+  const reporter = createProgressReporter(context.stderr);
+  const sweep = startSweep(integration, {
+    schedules: command.schedules,
+    ...(source ? { inProgressInvites: source } : {}),
+    logger,
+    ...(context.stderr.isTTY ? { onProgress: reporter.onProgress } : {}),
+    onRun(summary) {
+      reporter.finish();
+      context.stdout.write(`${formatSummaryLine(summary)}\n`);
+    },
+    onError(error, job) {
+      reporter.finish();
+      context.stderr.write(`jc-hubspot-sweep: the ${job} run failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    },
+  });
+  const planned = Object.entries(sweep.schedules).map(([job, expression]) => `${job} "${expression}"`);
+  context.stderr.write(`jc-hubspot-sweep: scheduled ${planned.join(', ')} (UTC); stop with SIGTERM or Ctrl-C\n`);
+  let stopped: Promise<void> | null = null;
+  let detach = () => {};
+  await new Promise<void>((resolve) => {
+    detach = onStopSignals(
+      context,
+      () => {
+        stopped = sweep.stop();
+        resolve();
+      },
+      () => void sweep.stop({ cancelInFlight: true }),
+    );
+  });
+  try {
+    await stopped;
+  } finally {
+    detach();
+  }
+  reporter.finish();
+  return EXIT_CODES.ok;
+}
