@@ -1,12 +1,16 @@
 // `pnpm bench [name ...]`: runs the benchmarks, prints one table and writes reports/bench.json.
 // Targets are checked here, never in timed tests; the exit code is non-zero when a target is missed.
+import { latencyBench } from './latency.bench.js';
 import { mappingBench } from './mapping.bench.js';
 import { printTable, writeReport, type BenchRow } from './report.js';
+import { throughputBench } from './throughput.bench.js';
 import { widgetSizeBench } from './widget-size.bench.js';
 
 const benches: Record<string, () => Promise<BenchRow[]>> = {
   mapping: mappingBench,
   'widget-size': widgetSizeBench,
+  throughput: throughputBench,
+  latency: latencyBench,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
