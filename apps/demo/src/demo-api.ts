@@ -1,4 +1,5 @@
-import { TEST_SLUGS, isHubSpotKitError, type HubSpotIntegration, type InProgressInviteSource, type Logger } from '@jobcannon/hubspot-core';
+import { TEST_SLUGS, isHubSpotKitError, type HubSpotIntegration, type Logger } from '@jobcannon/hubspot-core';
+import type { RunSummary } from '@jobcannon/hubspot-sweep';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
@@ -9,6 +10,8 @@ import { DEMO_ORGS, ROLES, isOrgId, isRole, orgName, type DemoSession, type Sess
 /** What the page needs to know about where it runs (shown in its footer, used for the emulator link). */
 export interface DemoEnvironment {
   database: 'embedded' | 'postgres';
+  /** Where the data lives, for people ("embedded PostgreSQL (PGlite) in apps/demo/.data"). */
+  databaseDescription: string;
   hubspot: 'emulator' | 'hubspot';
   /** The emulator's address as the browser reaches it; null with a real HubSpot app. */
   emulatorUrl: string | null;
@@ -18,7 +21,8 @@ export interface DemoApiOptions {
   db: Knex;
   integration: HubSpotIntegration;
   sessions: SessionCodec;
-  inProgressInvites: InProgressInviteSource;
+  /** The sweep's partial job, run now (`sweep.runNow('partial')`). */
+  runPartialSweep: () => Promise<RunSummary>;
   environment: DemoEnvironment;
   logger: Logger;
 }
@@ -111,11 +115,11 @@ export function createDemoApi(options: DemoApiOptions): Router {
     res.json(await recordResult(db, integration, { orgId: session.orgId, inviteId: String(req.params.id), slug: testSlug, result }));
   });
 
-  /** Runs the nightly partial sweep now, for every connected org (admins only). */
+  /** Runs the nightly partial sweep now, for every connected org, and pushes what it queued (admins only). */
   api.post('/sweep', async (req, res) => {
     const session = signedIn(req);
     if (session.role !== 'admin') throw new HttpError(403, 'FORBIDDEN', 'Only admins can run the sweep.');
-    res.json(await integration.sweepPartials(options.inProgressInvites));
+    res.json(await options.runPartialSweep());
   });
 
   api.use((_req, _res, next) => next(new HttpError(404, 'NOT_FOUND', 'No such API route.')));

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import {
   createConsoleLogger,
@@ -10,10 +11,11 @@ import {
 } from '@jobcannon/hubspot-core';
 import { startEmulator, DEFAULT_APP, type Emulator, type EmulatorOptions } from '@jobcannon/hubspot-emulator';
 import { createHubSpotRouter } from '@jobcannon/hubspot-express';
+import { startSweep } from '@jobcannon/hubspot-sweep';
 import express from 'express';
 import type { Knex } from 'knex';
-import type { DemoConfig } from './config.js';
-import { openDatabase } from './database.js';
+import { DEMO_ROOT, type DemoConfig } from './config.js';
+import { openDatabase, redactUrl } from './database.js';
 import { createDemoApi } from './demo-api.js';
 import { loadOrCreateEncryptionKey } from './encryption-key.js';
 import { migrateInvites } from './invites/invite-migrations.js';
@@ -54,15 +56,18 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoServer> 
   const { config } = options;
   const logger = options.logger ?? createConsoleLogger('info');
   const step = options.onStep ?? (() => {});
+  // Stopped in reverse order of starting: HTTP first, then the sweep, the kit, the database, the emulator.
   const closers: Array<() => Promise<unknown>> = [];
+  let server: Server | null = null;
   const closeAll = async () => {
+    if (server) await closeServer(server);
     for (const close of closers.reverse()) await close().catch((error: unknown) => logger.warn('demo: shutdown step failed', { message: (error as Error).message }));
   };
 
   try {
     // Answers 503 until the app is wired, so an early browser tab gets a clear word, not a hang.
     let handler: express.Express | null = null;
-    const server = createServer((req, res) => {
+    server = createServer((req, res) => {
       if (handler) {
         handler(req, res);
         return;
@@ -71,7 +76,6 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoServer> 
       res.end('The JobCannon demo is starting; reload in a moment.\n');
     });
     await listen(server, config.port, 'PORT');
-    closers.push(() => closeServer(server));
     const port = (server.address() as AddressInfo).port;
 
     let emulator: Emulator | null = null;
@@ -121,6 +125,11 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoServer> 
     await integration.migrate();
     await migrateInvites(db);
 
+    // The retry queue every 5 minutes and the partial sweep at 02:00 UTC, reading JobCannon's own
+    // in-progress invites page by page. The panel's "Run the nightly sweep now" runs the latter.
+    const sweep = startSweep(integration, { inProgressInvites: inProgressInvites(db), logger });
+    closers.push(() => sweep.stop({ cancelInFlight: true }));
+
     const sessions = createSessionCodec({ encryptionKey, secureCookie: origin.startsWith('https:') });
     const app = express();
     app.disable('x-powered-by');
@@ -139,8 +148,13 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoServer> 
         db,
         integration,
         sessions,
-        inProgressInvites: inProgressInvites(db),
-        environment: { database: config.databaseUrl ? 'postgres' : 'embedded', hubspot: emulator ? 'emulator' : 'hubspot', emulatorUrl: emulator?.url ?? null },
+        runPartialSweep: () => sweep.runNow('partial'),
+        environment: {
+          database: config.databaseUrl ? 'postgres' : 'embedded',
+          databaseDescription: describeDatabase(config, options.inMemoryDatabase === true),
+          hubspot: emulator ? 'emulator' : 'hubspot',
+          emulatorUrl: emulator?.url ?? null,
+        },
         logger,
       }),
     );
@@ -163,6 +177,13 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoServer> 
     await closeAll();
     throw error;
   }
+}
+
+function describeDatabase(config: DemoConfig, inMemory: boolean): string {
+  if (config.databaseUrl) return `PostgreSQL at ${redactUrl(config.databaseUrl)}`;
+  if (inMemory) return 'embedded PostgreSQL (PGlite) in memory';
+  const relative = path.relative(path.resolve(DEMO_ROOT, '..', '..'), config.dataDir);
+  return `embedded PostgreSQL (PGlite) in ${relative.startsWith('..') ? config.dataDir : relative}`;
 }
 
 function createNotifier(config: DemoConfig, logger: Logger): Notifier {

@@ -1,5 +1,6 @@
 // The page's client for the demo's JSON API (src/demo-api.ts). Same-origin, cookie session.
-import type { AssessmentInvite, EnqueueOutcome, SweepPartialsResult, TestSlug } from '@jobcannon/hubspot-core';
+import type { AssessmentInvite, EnqueueOutcome, TestSlug } from '@jobcannon/hubspot-core';
+import type { RunSummary } from '@jobcannon/hubspot-sweep';
 import type { TestResultInput } from '../src/shared/assessments.js';
 
 export interface SessionInfo {
@@ -17,6 +18,7 @@ export interface SessionAnswer {
 
 export interface Environment {
   database: 'embedded' | 'postgres';
+  databaseDescription: string;
   hubspot: 'emulator' | 'hubspot';
   emulatorUrl: string | null;
   portalId: number | null;
@@ -54,5 +56,5 @@ export const demoApi = {
   createInvite: (email: string, tests: TestSlug[]) => call<AssessmentInvite>('POST', '/invites', { email, tests }),
   recordResult: (inviteId: string, result: TestResultInput) =>
     call<{ invite: AssessmentInvite; hubspot: EnqueueOutcome | null }>('POST', `/invites/${encodeURIComponent(inviteId)}/results`, result),
-  sweep: () => call<SweepPartialsResult>('POST', '/sweep'),
+  sweep: () => call<RunSummary>('POST', '/sweep'),
 };

@@ -46,7 +46,7 @@ function Dashboard({ session, onSignedOut }: { session: SessionInfo; onSignedOut
 
   return (
     <div className="page">
-      <header className="topbar">
+      <header className="topbar ui">
         <span className="brand">JobCannon</span>
         <span className="who" data-testid="who">
           {session.orgName} · {session.role}
@@ -75,7 +75,7 @@ function Dashboard({ session, onSignedOut }: { session: SessionInfo; onSignedOut
 
       {environment && (
         <footer className="muted">
-          Database: {environment.database === 'embedded' ? 'embedded PostgreSQL (PGlite, apps/demo/.data)' : 'PostgreSQL (DATABASE_URL)'} · HubSpot:{' '}
+          Database: {environment.databaseDescription} · HubSpot:{' '}
           {environment.hubspot === 'emulator' ? `local emulator at ${environment.emulatorUrl}` : 'your HubSpot app'}
         </footer>
       )}

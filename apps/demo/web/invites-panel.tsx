@@ -79,13 +79,15 @@ export function InvitesPanel({ isAdmin, onQueued }: InvitesPanelProps) {
 
   const sweep = () =>
     run(async () => {
-      const result = await demoApi.sweep();
+      const run = await demoApi.sweep();
       onQueued();
-      return `Sweep: ${result.enqueued} in-progress invite${result.enqueued === 1 ? '' : 's'} queued as partial results (${result.skipped} already up to date) across ${result.orgs} connected org${result.orgs === 1 ? '' : 's'}.`;
+      if (!run.ran) return `The sweep did not run (${run.skipped === 'not-leader' ? 'another run is in progress' : 'the server is stopping'}).`;
+      const queued = run.enqueued ?? 0;
+      return `Sweep: ${queued} in-progress invite${queued === 1 ? '' : 's'} queued as partial results across ${run.orgs ?? 0} connected org${run.orgs === 1 ? '' : 's'}; ${run.pushed} pushed, ${run.held} held, ${run.failed} failed.`;
     });
 
   return (
-    <section className="card" aria-labelledby="invites-heading">
+    <section className="card ui" aria-labelledby="invites-heading">
       <h2 id="invites-heading">Assessment invites</h2>
       <p className="muted">
         This panel is the JobCannon side. When an invite&apos;s last test is done, the demo marks it completed and calls{' '}

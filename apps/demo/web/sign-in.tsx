@@ -24,7 +24,7 @@ export function SignIn({ orgs, roles, onSignedIn }: SignInProps) {
   };
 
   return (
-    <main className="sign-in card">
+    <main className="sign-in card ui">
       <h1>JobCannon</h1>
       <p className="muted">Demo sign-in: pick an organization and a role. Admins can connect HubSpot; members only see its status.</p>
       <form onSubmit={(event) => void submit(event)}>
