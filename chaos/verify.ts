@@ -1,0 +1,373 @@
+// Expected-versus-actual comparison for the chaos run, and the error-budget arithmetic. Pure
+// functions over plain data, so each counter can be proven on hand-made cases (verify.test.ts)
+// before it is trusted to say a 20,000-invite run was clean.
+import { PROPERTY_NAMES, mapInviteToProperties, normalizeEmail, type AssessmentInvite } from '@jobcannon/hubspot-core';
+
+/** Every field compared per contact: the identity plus all 17 `jc_*` properties. */
+export const COMPARED_FIELDS: readonly string[] = ['email', ...PROPERTY_NAMES];
+
+export type FieldValues = Record<string, string>;
+
+/** One snapshot the host handed to the kit (committed enqueue, or yielded by the sweep source). */
+export interface OfferedSnapshot {
+  invite: AssessmentInvite;
+  /** Order in which the kit received it; breaks ties between equally old snapshots of one kind. */
+  seq: number;
+}
+
+export interface ExpectedEntry {
+  orgId: string;
+  hubId: number;
+  /** Normalised. */
+  email: string;
+  /** `contact`: HubSpot must show `fields`; `failed`: HubSpot must refuse it and the kit list it as failed with a reason. */
+  outcome: 'contact' | 'failed';
+  /** The winning snapshot's values (email + 17 jc_*); empty for `failed`. */
+  fields: FieldValues;
+  /** Whether the winner is a completed snapshot. */
+  completed: boolean;
+  /** Values of the snapshots that lost (older, or partial beside a completed one). */
+  losers: FieldValues[];
+}
+
+export interface ActualContact {
+  hubId: number;
+  /** As HubSpot stores it (not normalised here: a mixed-case email is itself a finding). */
+  email: string;
+  /** Properties as HubSpot returns them; empty values are omitted, which reads as "". */
+  properties: Record<string, string>;
+}
+
+export interface FailureRecord {
+  orgId: string;
+  email: string;
+  reason: string;
+  errorCode: string;
+}
+
+export type IssueKind = 'lost' | 'wrong' | 'stale-overwrite' | 'duplicate' | 'unexpected' | 'unexpected-failed';
+
+export interface Issue {
+  kind: IssueKind;
+  orgId: string | null;
+  hubId: number;
+  email: string;
+  /** Fields that differ: [field, expected, actual]. */
+  diffs?: Array<[string, string, string]>;
+  detail?: string;
+}
+
+export interface VerifyCounts {
+  expected: number;
+  expectedContacts: number;
+  /** Candidates HubSpot must refuse (the invalid emails). */
+  expectedFailed: number;
+  /** Contacts HubSpot holds across the portals. */
+  contacts: number;
+  matched: number;
+  /** Expected (as a contact or as a failure) but absent from HubSpot and not listed as failed with a reason. */
+  lost: number;
+  /** Present, but a field differs from the winning snapshot and it is not an older/partial one. */
+  wrong: number;
+  /** Present showing an older or partial snapshot where a newer or completed one was expected. */
+  staleOverwrite: number;
+  /** Emails with more than one contact in one portal. */
+  duplicate: number;
+  /** Contacts no candidate explains (e.g. an invalid email HubSpot should have refused, a cross-portal write). */
+  unexpected: number;
+  /** Entries listed as failed with a non-empty reason. */
+  failedWithReason: number;
+  /** Valid candidates the kit gave up on (listed as failed although HubSpot would accept them). */
+  unexpectedFailed: number;
+}
+
+export interface Verdict {
+  counts: VerifyCounts;
+  /** The first issues found, for the report (all of them are counted). */
+  issues: Issue[];
+}
+
+const SNAPSHOT_RANK = { partial: 0, completed: 1 } as const;
+
+/**
+ * The snapshot the rules say must win (score-mapping.md): a completed snapshot beats any partial
+ * one; between two of the same kind the newer `updatedAt` wins; equal times: the later arrival
+ * (re-sending the same invite pushes it again).
+ */
+export function winningSnapshot(offered: readonly OfferedSnapshot[]): OfferedSnapshot | undefined {
+  let best: OfferedSnapshot | undefined;
+  for (const candidate of offered) {
+    if (!best) {
+      best = candidate;
+      continue;
+    }
+    const rank = SNAPSHOT_RANK[snapshotKind(candidate.invite)] - SNAPSHOT_RANK[snapshotKind(best.invite)];
+    const time = Date.parse(candidate.invite.updatedAt) - Date.parse(best.invite.updatedAt);
+    if (rank > 0 || (rank === 0 && (time > 0 || (time === 0 && candidate.seq > best.seq)))) best = candidate;
+  }
+  return best;
+}
+
+export function snapshotKind(invite: AssessmentInvite): 'completed' | 'partial' {
+  return invite.status === 'completed' ? 'completed' : 'partial';
+}
+
+/** Email + 17 jc_* values of one snapshot, computed with core's own mapping. */
+export function expectedFields(invite: AssessmentInvite, resultUrlBase: string): FieldValues {
+  return { email: normalizeEmail(invite.email), ...mapInviteToProperties(invite, { resultUrlBase }) };
+}
+
+/** Builds a candidate's expected entry from everything the host offered for it. */
+export function expectedEntry(input: {
+  orgId: string;
+  hubId: number;
+  email: string;
+  offered: readonly OfferedSnapshot[];
+  /** The candidate's email is one HubSpot refuses. */
+  invalid: boolean;
+  resultUrlBase: string;
+}): ExpectedEntry | null {
+  const winner = winningSnapshot(input.offered);
+  if (!winner) return null;
+  const email = normalizeEmail(input.email);
+  if (input.invalid) return { orgId: input.orgId, hubId: input.hubId, email, outcome: 'failed', fields: {}, completed: snapshotKind(winner.invite) === 'completed', losers: [] };
+  return {
+    orgId: input.orgId,
+    hubId: input.hubId,
+    email,
+    outcome: 'contact',
+    fields: expectedFields(winner.invite, input.resultUrlBase),
+    completed: snapshotKind(winner.invite) === 'completed',
+    losers: input.offered.filter((offer) => offer !== winner).map((offer) => expectedFields(offer.invite, input.resultUrlBase)),
+  };
+}
+
+/** HubSpot omits empty properties; the contact's stored email is its identity. */
+export function actualFields(contact: ActualContact): FieldValues {
+  const fields: FieldValues = {};
+  for (const field of COMPARED_FIELDS) fields[field] = field === 'email' ? contact.email : (contact.properties[field] ?? '');
+  return fields;
+}
+
+export function diffFields(expected: FieldValues, actual: FieldValues): Array<[string, string, string]> {
+  const diffs: Array<[string, string, string]> = [];
+  for (const field of COMPARED_FIELDS) {
+    const want = expected[field] ?? '';
+    const got = actual[field] ?? '';
+    if (want !== got) diffs.push([field, want, got]);
+  }
+  return diffs;
+}
+
+/**
+ * A differing contact counts as a stale overwrite (rather than merely wrong) when it shows what an
+ * older or partial snapshot said: it equals one of the losing snapshots, or it is not completed
+ * where completed was expected, or its completion time is older than the winner's.
+ */
+export function isStale(entry: ExpectedEntry, actual: FieldValues): boolean {
+  if (entry.losers.some((loser) => diffFields(loser, actual).length === 0)) return true;
+  if (entry.completed && actual.jc_test_status !== 'completed') return true;
+  const wantAt = Date.parse(entry.fields.jc_completed_at ?? '');
+  const gotAt = Date.parse(actual.jc_completed_at ?? '');
+  return Number.isFinite(wantAt) && Number.isFinite(gotAt) && gotAt < wantAt;
+}
+
+const key = (hubId: number, email: string) => `${hubId}\u0000${email}`;
+const orgKey = (orgId: string, email: string) => `${orgId}\u0000${email}`;
+
+export function verify(input: { expected: readonly ExpectedEntry[]; contacts: readonly ActualContact[]; failures: readonly FailureRecord[]; maxIssues?: number }): Verdict {
+  const maxIssues = input.maxIssues ?? 50;
+  const issues: Issue[] = [];
+  const note = (issue: Issue) => {
+    if (issues.length < maxIssues) issues.push(issue);
+  };
+  const counts: VerifyCounts = {
+    expected: input.expected.length,
+    expectedContacts: input.expected.filter((entry) => entry.outcome === 'contact').length,
+    expectedFailed: input.expected.filter((entry) => entry.outcome === 'failed').length,
+    contacts: input.contacts.length,
+    matched: 0,
+    lost: 0,
+    wrong: 0,
+    staleOverwrite: 0,
+    duplicate: 0,
+    unexpected: 0,
+    failedWithReason: 0,
+    unexpectedFailed: 0,
+  };
+
+  // Contacts by portal and normalised email: more than one under a key is a duplicate.
+  const contactsByKey = new Map<string, ActualContact[]>();
+  for (const contact of input.contacts) {
+    const bucket = contactsByKey.get(key(contact.hubId, normalizeEmail(contact.email)));
+    if (bucket) bucket.push(contact);
+    else contactsByKey.set(key(contact.hubId, normalizeEmail(contact.email)), [contact]);
+  }
+  for (const [where, bucket] of contactsByKey) {
+    if (bucket.length < 2) continue;
+    counts.duplicate += 1;
+    note({ kind: 'duplicate', orgId: null, hubId: bucket[0]!.hubId, email: where.split('\u0000')[1] ?? '', detail: `${bucket.length} contacts` });
+  }
+
+  const failuresByKey = new Map<string, FailureRecord>();
+  for (const failure of input.failures) {
+    const reasoned = failure.reason.trim() !== '';
+    if (reasoned) counts.failedWithReason += 1;
+    if (reasoned || !failuresByKey.has(orgKey(failure.orgId, normalizeEmail(failure.email)))) failuresByKey.set(orgKey(failure.orgId, normalizeEmail(failure.email)), failure);
+  }
+
+  const explained = new Set<string>();
+  for (const entry of input.expected) {
+    const found = contactsByKey.get(key(entry.hubId, entry.email)) ?? [];
+    const failure = failuresByKey.get(orgKey(entry.orgId, entry.email));
+    const failedWithReason = failure !== undefined && failure.reason.trim() !== '';
+    if (entry.outcome === 'failed') {
+      // A refused email must not be in HubSpot; if it is, it is a contact no rule explains.
+      if (!failedWithReason) {
+        counts.lost += 1;
+        note({ kind: 'lost', orgId: entry.orgId, hubId: entry.hubId, email: entry.email, detail: failure ? 'listed as failed without a reason' : 'not listed as failed' });
+      } else counts.matched += 1;
+      continue;
+    }
+    explained.add(key(entry.hubId, entry.email));
+    if (failure) {
+      counts.unexpectedFailed += 1;
+      note({ kind: 'unexpected-failed', orgId: entry.orgId, hubId: entry.hubId, email: entry.email, detail: `${failure.errorCode}: ${failure.reason}` });
+    }
+    if (found.length === 0) {
+      if (!failedWithReason) {
+        counts.lost += 1;
+        note({ kind: 'lost', orgId: entry.orgId, hubId: entry.hubId, email: entry.email });
+      }
+      continue;
+    }
+    // With duplicates, judge the worst of them: any copy that is off is a finding.
+    let verdict: 'ok' | 'stale' | 'wrong' = 'ok';
+    let shown: Array<[string, string, string]> = [];
+    for (const contact of found) {
+      const actual = actualFields(contact);
+      const diffs = diffFields(entry.fields, actual);
+      if (diffs.length === 0) continue;
+      const stale = isStale(entry, actual);
+      if (verdict === 'ok' || (verdict === 'stale' && !stale)) {
+        verdict = stale ? 'stale' : 'wrong';
+        shown = diffs;
+      }
+    }
+    if (verdict === 'ok') counts.matched += 1;
+    else if (verdict === 'stale') {
+      counts.staleOverwrite += 1;
+      note({ kind: 'stale-overwrite', orgId: entry.orgId, hubId: entry.hubId, email: entry.email, diffs: shown });
+    } else {
+      counts.wrong += 1;
+      note({ kind: 'wrong', orgId: entry.orgId, hubId: entry.hubId, email: entry.email, diffs: shown });
+    }
+  }
+
+  for (const [where, bucket] of contactsByKey) {
+    if (explained.has(where)) continue;
+    counts.unexpected += bucket.length;
+    note({ kind: 'unexpected', orgId: null, hubId: bucket[0]!.hubId, email: where.split('\u0000')[1] ?? '', detail: `${bucket.length} contact(s) no candidate explains` });
+  }
+  return { counts, issues };
+}
+
+// ---- error budget ---------------------------------------------------------------------------------
+
+/** One emulated API request as the run saw it in the emulator's request log. */
+export interface LoggedRequest {
+  route: string;
+  /** 0 = no response (injected timeout or reset). */
+  status: number;
+  hubId?: number;
+  /** Set when an injected fault answered it. */
+  fault?: string;
+  /** Emulator clock, epoch ms. */
+  at: number;
+  /** For upserts: the batch held an email HubSpot refuses. */
+  invalidEmailInBody?: boolean;
+}
+
+/**
+ * Why a request failed.
+ * - injected-fault: the emulator's fault rule answered it (429/5xx/423/reset/timeout).
+ * - token-revoked: a 401 after the run expired every token or uninstalled the app.
+ * - refresh-refused: the token endpoint's 400 after the uninstall.
+ * - property-deleted: an upsert 400 on the portal whose property the run deleted, before it came back.
+ * - validation: an upsert 400 for a batch holding an invalid email (our data; HubSpot counts it).
+ * - rate-limited: a 429 the emulator's limiter gave, not a fault: we over-sent.
+ * - conflict: a 409 (e.g. two processes re-creating the same property at once).
+ * - other: anything else.
+ */
+export type ErrorCause = 'injected-fault' | 'token-revoked' | 'refresh-refused' | 'property-deleted' | 'validation' | 'rate-limited' | 'conflict' | 'other';
+
+export const ERROR_CAUSES: readonly ErrorCause[] = ['injected-fault', 'token-revoked', 'refresh-refused', 'property-deleted', 'validation', 'rate-limited', 'conflict', 'other'];
+
+/** Causes the run itself provoked on HubSpot's side (a customer or HubSpot would cause them in production). */
+export const DISRUPTION_CAUSES: readonly ErrorCause[] = ['token-revoked', 'refresh-refused', 'property-deleted'];
+
+/** HubSpot's marketplace rule: error responses under 5 % of calls. */
+export const ERROR_BUDGET = 0.05;
+
+export interface PropertyDeletionWindow {
+  hubId: number;
+  from: number;
+  /** When the property was seen active again (or the end of the run). */
+  to: number;
+}
+
+export function classifyRequest(request: LoggedRequest, windows: readonly PropertyDeletionWindow[] = []): ErrorCause | null {
+  if (request.status !== 0 && request.status < 400) return null;
+  if (request.fault !== undefined) return 'injected-fault';
+  if (request.status === 401) return 'token-revoked';
+  if (request.route.startsWith('oauth.') && request.status === 400) return 'refresh-refused';
+  if (request.status === 429) return 'rate-limited';
+  if (request.status === 409) return 'conflict';
+  if (request.route === 'contacts.batchUpsert' && request.status === 400) {
+    if (request.invalidEmailInBody) return 'validation';
+    if (windows.some((window) => window.hubId === request.hubId && request.at >= window.from && request.at <= window.to)) return 'property-deleted';
+  }
+  return 'other';
+}
+
+export interface ErrorSummary {
+  requests: number;
+  errors: number;
+  byCause: Record<ErrorCause, number>;
+  /** All errors / requests. */
+  errorRatio: number;
+  /** Errors not answered by an injected fault. */
+  nonFaultErrors: number;
+  nonFaultRatio: number;
+  /** Errors that are the kit's own doing (neither injected nor provoked by a disruption): what the 5 % budget is about. */
+  ownErrors: number;
+  ownRatio: number;
+  budget: number;
+  withinBudget: boolean;
+}
+
+export function summarizeErrors(requests: readonly LoggedRequest[], windows: readonly PropertyDeletionWindow[] = []): ErrorSummary {
+  const byCause = Object.fromEntries(ERROR_CAUSES.map((cause) => [cause, 0])) as Record<ErrorCause, number>;
+  let errors = 0;
+  for (const request of requests) {
+    const cause = classifyRequest(request, windows);
+    if (cause === null) continue;
+    errors += 1;
+    byCause[cause] += 1;
+  }
+  const ratio = (count: number) => (requests.length === 0 ? 0 : count / requests.length);
+  const nonFaultErrors = errors - byCause['injected-fault'];
+  const ownErrors = nonFaultErrors - DISRUPTION_CAUSES.reduce((sum, cause) => sum + byCause[cause], 0);
+  return {
+    requests: requests.length,
+    errors,
+    byCause,
+    errorRatio: ratio(errors),
+    nonFaultErrors,
+    nonFaultRatio: ratio(nonFaultErrors),
+    ownErrors,
+    ownRatio: ratio(ownErrors),
+    budget: ERROR_BUDGET,
+    withinBudget: ratio(ownErrors) <= ERROR_BUDGET,
+  };
+}
