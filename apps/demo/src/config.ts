@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -71,6 +72,16 @@ const environmentSchema = z.object({
   TELEGRAM_CHAT_ID: optionalText,
   TELEGRAM_API_BASE: z.preprocess(blankIsUnset, httpUrl.default('https://api.telegram.org')),
 });
+
+/**
+ * Loads `apps/demo/.env` (copied from `.env.example`) into process.env when it exists. Variables
+ * already set in the shell win, so `PORT=3999 pnpm demo` still overrides the file.
+ */
+export function loadDotEnv(file = path.join(DEMO_ROOT, '.env')): string | null {
+  if (!existsSync(file)) return null;
+  process.loadEnvFile(file);
+  return file;
+}
 
 /** Parses an environment (process.env by default) into the demo's config, or throws ConfigError naming the variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): DemoConfig {

@@ -17,12 +17,19 @@ export async function openDatabase(target: DatabaseTarget): Promise<Knex> {
     target.kind === 'postgres'
       ? createPostgresDatabase(target.url)
       : await createEmbeddedDatabase(target.dataDir === null ? {} : { dataDir: path.join(target.dataDir, 'pglite') });
+  // knex prints every failed pool acquire as a warning with a stack trace; during this one check the
+  // message below says it all, so that warning is muted and restored right after.
+  const knexLogger = (db.client as { logger?: { warn?: (message: string) => void } }).logger;
+  const warn = knexLogger?.warn;
+  if (knexLogger && warn) knexLogger.warn = () => {};
   try {
     await withTimeout(db.raw('select 1'), CONNECT_TIMEOUT_MS);
     return db;
   } catch (error) {
     await db.destroy().catch(() => undefined);
     throw new StartupError(describeConnectError(target, error), { cause: error });
+  } finally {
+    if (knexLogger && warn) knexLogger.warn = warn;
   }
 }
 

@@ -1,6 +1,6 @@
 // `pnpm demo`: the JobCannon HubSpot demo on embedded defaults (or real PostgreSQL/HubSpot, see
 // README). Problems the person starting it can fix are printed as one plain message and exit 1.
-import { ConfigError, loadConfig, type DemoConfig } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv, type DemoConfig } from './config.js';
 import { startDemo, type DemoServer } from './demo-app.js';
 import { StartupError } from './startup-error.js';
 import { redactUrl } from './database.js';
@@ -10,6 +10,8 @@ const say = (message: string) => process.stdout.write(`${message}\n`);
 async function main(): Promise<void> {
   let config: DemoConfig;
   try {
+    const envFile = loadDotEnv();
+    if (envFile) say(`  Read ${envFile}`);
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
