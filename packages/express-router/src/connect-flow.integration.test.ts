@@ -31,7 +31,7 @@ describe('OAuth connect and callback (router + core + emulator + PostgreSQL)', (
     expect(`${authorize.origin}${authorize.pathname}`).toBe(`${h.emulator.url}/oauth/authorize`);
     expect(authorize.searchParams.get('client_id')).toBe('jc-demo-client');
     expect(authorize.searchParams.get('redirect_uri')).toBe(`${h.origin}${MOUNT}/callback`);
-    expect(authorize.searchParams.get('state')).toMatch(/^[\w-]{20,}\.[\w-]{20,}$/);
+    expect(authorize.searchParams.get('state')).toMatch(/^[\w-]{40,}$/);
 
     const callback = await consent(authorize, { hubId: 1001 });
     expect(callback.startsWith(`${MOUNT}/callback?code=`)).toBe(true);
@@ -123,14 +123,6 @@ describe('OAuth connect and callback (router + core + emulator + PostgreSQL)', (
       expect((await status('org-a-victim')).status).toBe('not_connected');
       // Single use: not even org B's own session can finish it now.
       expect(await finishCallback(h.app, callback, user('org-b-attacker'))).toMatchObject({ reason: 'OAUTH_STATE_INVALID' });
-    });
-
-    it('refuses a state whose org binding was stripped or swapped', async () => {
-      const callback = new URL(await consent(await startConnect(h.app, user('org-strip'))), 'http://x.invalid');
-      const [coreState] = (callback.searchParams.get('state') ?? '').split('.');
-      callback.searchParams.set('state', coreState ?? '');
-      expect(await finishCallback(h.app, `${callback.pathname}${callback.search}`, user('org-strip'))).toMatchObject({ reason: 'FORBIDDEN' });
-      expect((await status('org-strip')).status).toBe('not_connected');
     });
   });
 

@@ -1,6 +1,5 @@
 import { createConsoleLogger, HubSpotKitError, isHubSpotKitError, verifyWebhookV3, type HubSpotIntegration } from '@jobcannon/hubspot-core';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
-import { createOAuthStateBinding } from './oauth-state-binding.js';
 import { readJsonBody, readRawBody } from './request-body.js';
 import { assertSameSite, normalizeOrigin, requestUrl } from './request-origin.js';
 import { resolveReturnTo, validateReturnToOption, withOutcome } from './return-to.js';
@@ -50,7 +49,6 @@ export function createHubSpotRouter(integration: HubSpotIntegration, options: Hu
   const isAdmin = options.isAdmin ?? ((identity: HubSpotRouterIdentity) => identity.role === 'admin');
   const allowedOrigins = new Set((options.allowedOrigins ?? []).map((origin) => normalizeOrigin(origin) ?? origin));
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const stateBinding = createOAuthStateBinding(integration.webhookSecret);
 
   async function identify(req: Request): Promise<HubSpotRouterIdentity | null> {
     const identity = await options.authorize(req);
@@ -84,25 +82,15 @@ export function createHubSpotRouter(integration: HubSpotIntegration, options: Hu
       await handler(req, res);
     });
 
-  /** Runs core's callback, refusing a signed-in member of another org before any code exchange. */
+  /** Runs core's callback; a signed-in member of another org is refused before any code exchange. */
   async function completeCallback(req: Request): Promise<void> {
-    const { state, tag } = stateBinding.split(queryString(req, 'state') ?? '');
     const identity = await identify(req);
-    if (identity !== null && state !== '' && !stateBinding.matches(state, tag, identity.orgId)) {
-      // Burn the state so it cannot be replayed: core consumes it before it looks at `error`, and
-      // then stops without exchanging the code. A state that was bad anyway keeps its own reason.
-      const burnt = await integration.completeOAuth({ state, error: 'org_mismatch' }).then(
-        () => null,
-        (error: unknown) => error,
-      );
-      if (isHubSpotKitError(burnt, 'OAUTH_STATE_INVALID') || isHubSpotKitError(burnt, 'OAUTH_STATE_EXPIRED')) throw burnt;
-      throw new HubSpotKitError('FORBIDDEN', 'This HubSpot connection was started for another organization than the one you are signed in to.');
-    }
     await integration.completeOAuth({
       code: queryString(req, 'code') ?? null,
-      state: state === '' ? null : state,
+      state: queryString(req, 'state') ?? null,
       error: queryString(req, 'error') ?? null,
       errorDescription: queryString(req, 'error_description') ?? null,
+      expectedOrgId: identity?.orgId ?? null,
     });
   }
 
@@ -113,10 +101,7 @@ export function createHubSpotRouter(integration: HubSpotIntegration, options: Hu
     route('connect', async (req, res) => {
       const { orgId, userId } = await admin(req);
       const confirm = queryString(req, 'confirmPortalChange');
-      const url = new URL(await integration.connectUrl({ orgId, userId, allowPortalChange: confirm === '1' || confirm === 'true' }));
-      const state = url.searchParams.get('state');
-      if (state !== null) url.searchParams.set('state', stateBinding.bind(state, orgId));
-      res.redirect(302, url.toString());
+      res.redirect(302, await integration.connectUrl({ orgId, userId, allowPortalChange: confirm === '1' || confirm === 'true' }));
     }),
   );
 

@@ -438,6 +438,11 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
         });
       }
       const { orgId, userId, allowPortalChange } = consumed.state;
+      if (input.expectedOrgId && input.expectedOrgId !== orgId) {
+        throw new HubSpotKitError('FORBIDDEN', 'This HubSpot connection was started for another organization than the one you are signed in to.', {
+          details: { orgId: input.expectedOrgId },
+        });
+      }
       if (input.error) {
         throw new HubSpotKitError('OAUTH_DENIED', input.errorDescription ? `HubSpot did not grant access: ${input.errorDescription}` : 'Access was not granted in HubSpot', { details: { orgId, error: input.error } });
       }
@@ -644,19 +649,22 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
       const sorted = [...events].sort((a, b) => a.occurredAt - b.occurredAt);
       for (const event of sorted) {
         const eventKey = `${event.portalId}:${event.subscriptionType}:${event.eventId}:${event.occurredAt}`;
-        const first = await recordWebhookEvent(db, { eventKey, portalId: Number(event.portalId), subscriptionType: String(event.subscriptionType), now: now() });
-        if (!first) {
-          result.duplicates += 1;
-          continue;
-        }
-        result.processed += 1;
-        if (event.subscriptionType === 'contact.privacyDeletion' || event.subscriptionType === 'object.privacyDeletion') {
-          for (const connection of await findConnectionsByPortal(db, Number(event.portalId))) {
-            const purged = await purgeContactData(db, connection.orgId, { contactId: String(event.objectId) });
+        // The event id is recorded in the same transaction as its effect: a purge that fails leaves
+        // the id unrecorded, so HubSpot's redelivery runs it again instead of being dropped as a duplicate.
+        await db.transaction(async (trx) => {
+          const first = await recordWebhookEvent(trx, { eventKey, portalId: Number(event.portalId), subscriptionType: String(event.subscriptionType), now: now() });
+          if (!first) {
+            result.duplicates += 1;
+            return;
+          }
+          result.processed += 1;
+          if (event.subscriptionType !== 'contact.privacyDeletion' && event.subscriptionType !== 'object.privacyDeletion') return;
+          for (const connection of await findConnectionsByPortal(trx, Number(event.portalId))) {
+            const purged = await purgeContactData(trx, connection.orgId, { contactId: String(event.objectId) });
             result.purgedRows += purged.outboxRows + purged.syncLogRows;
             logger.info('privacy deletion purged local data', { orgId: connection.orgId, portalId: event.portalId, rows: purged.outboxRows + purged.syncLogRows });
           }
-        }
+        });
       }
       return result;
     },

@@ -104,6 +104,17 @@ describeEachBackend('the durable integration', (backend) => {
       expect((await integration.status(orgId)).status).toBe('not_connected');
     });
 
+    it('refuses and spends a state minted for another org before exchanging the code', async () => {
+      const url = new URL(await integration.connectUrl({ orgId, userId: 'u1' }));
+      const state = url.searchParams.get('state')!;
+      const consent = emulator.authorize({ redirectUri: url.searchParams.get('redirect_uri')!, scope: url.searchParams.get('scope')!, state, hubId: HUB });
+      const tokenCalls = emulator.counters().totals.byRoute['oauth.token']?.requests ?? 0;
+      await expectCode(integration.completeOAuth({ code: consent.code!, state, expectedOrgId: 'someone-elses-org' }), 'FORBIDDEN');
+      expect(emulator.counters().totals.byRoute['oauth.token']?.requests ?? 0).toBe(tokenCalls);
+      await expectCode(integration.completeOAuth({ code: consent.code!, state }), 'OAUTH_STATE_INVALID');
+      expect((await integration.status(orgId)).status).toBe('not_connected');
+    });
+
     it('refuses a connection that lacks a required scope, naming it', async () => {
       try {
         await connectOrg(integration, emulator, { orgId, scopes: ['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.schemas.contacts.read'] });

@@ -150,6 +150,12 @@ export interface CompleteOAuthInput {
   /** HubSpot's `error` parameter when the user denied consent. */
   error?: string | null;
   errorDescription?: string | null;
+  /**
+   * The org of whoever is signed in at the callback, when known. A state minted for another org is
+   * spent and refused (FORBIDDEN) before any code exchange, so nobody can connect an org they are
+   * not in by getting its admin to approve a consent link.
+   */
+  expectedOrgId?: string | null;
 }
 
 export interface CompleteOAuthResult {
