@@ -15,8 +15,17 @@ export const TEST_RESULT_URL_BASE = 'https://app.jobcannon.io';
 export const TEST_ENCRYPTION_KEY = 'c3dlZXAtdGVzdC1rZXktMzItYnl0ZXMtbG9uZy4uLi4=';
 export const TEST_KEY_ID = 'k1';
 
+/** Portals 1001-1006: one per org in a suite, so contacts never mix between tests. */
+export const TEST_PORTALS = [1001, 1002, 1003, 1004, 1005, 1006].map((hubId) => ({
+  hubId,
+  domain: `portal-${hubId}.hubspot.com`,
+  name: `Portal ${hubId}`,
+  userEmail: `admin@portal-${hubId}.com`,
+  userId: hubId + 6_000,
+}));
+
 export function startTestEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  return startEmulator({ port: 0, seed: 23, ...options });
+  return startEmulator({ port: 0, seed: 23, portals: TEST_PORTALS, ...options });
 }
 
 /** An integration on the emulator that only enqueues (pushes happen in the jobs' drains). */
@@ -110,11 +119,17 @@ export interface GeneratedSource {
  * The host's paged query, simulated: `count` in-progress invites per org in pages of `pageSize`, each
  * page built only when the sweep asks for it (as a keyset-paginated SELECT would be).
  */
-export function generatedSource(count: number, pageSize: number, hooks: { onPull?: (orgId: string, page: number) => void | Promise<void> } = {}): GeneratedSource {
+export function generatedSource(
+  count: number,
+  pageSize: number,
+  hooks: { onPull?: (orgId: string, page: number) => void | Promise<void>; onlyOrg?: string } = {},
+): GeneratedSource {
   const pagesServed = new Map<string, number>();
   return {
     pagesServed,
     source: async function* inProgressInvites(orgId: string) {
+      // Suites share a database: other tests' orgs are connected too, and have nothing in progress here.
+      if (hooks.onlyOrg !== undefined && orgId !== hooks.onlyOrg) return;
       for (let start = 0, page = 0; start < count; start += pageSize, page += 1) {
         await hooks.onPull?.(orgId, page);
         const invites: AssessmentInvite[] = [];
