@@ -153,6 +153,12 @@ export function describeRetry(retried: number): string {
   return retried === 0 ? 'Nothing to retry: those results were already back in the queue.' : `Sent ${plural(retried, 'result', 'results')} back to the queue.`;
 }
 
+const OAUTH_FORBIDDEN: Entry = [
+  'This HubSpot connection was started for another organization than the one you are signed in to, so it was not saved.',
+  'Sign in to the organization you want to connect, as an admin, and click Connect HubSpot again.',
+  'connect',
+];
+
 export type OAuthRedirect = { outcome: 'connected' } | { outcome: 'error'; reason: string; message: string; action: string | null };
 
 /**
@@ -166,7 +172,8 @@ export function readOAuthRedirect(search: string, button = 'Connect HubSpot'): O
   if (outcome === 'connected') return { outcome };
   if (outcome !== 'error') return null;
   const reason = params.get('reason') || 'unknown';
-  const [message, action] = entryFor(reason) ?? [
+  // On the callback, FORBIDDEN means the connect was started from another org than the one signed in.
+  const [message, action] = (reason === 'FORBIDDEN' ? OAUTH_FORBIDDEN : entryFor(reason)) ?? [
     `HubSpot could not be connected (reason: ${reason}).`,
     'Click Connect HubSpot to try again. If it keeps failing, contact JobCannon support.',
   ];
