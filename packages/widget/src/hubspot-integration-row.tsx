@@ -226,7 +226,20 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
 
       {redirect?.outcome === 'connected' &&
         banner('oauth', 'success', `HubSpot connected${status?.portal ? ` to ${status.portal.domain ?? `Hub ID ${status.portal.id}`}` : ''}.`, null, dismiss)}
-      {redirect?.outcome === 'error' && banner('oauth', 'error', redirect.message, redirect.action, dismiss)}
+      {redirect?.outcome === 'error' &&
+        banner(
+          'oauth',
+          'error',
+          redirect.message,
+          redirect.action,
+          <>
+            {/* The admin's explicit confirmation that a different portal is intended. */}
+            {redirect.reason === 'PORTAL_MISMATCH' && (
+              <button {...button('secondary', () => actions.connect({ allowPortalChange: true }))}>Switch to the other portal</button>
+            )}
+            {dismiss}
+          </>,
+        )}
       {error &&
         banner(
           'request',
@@ -244,7 +257,7 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
       {status && (
         <div className={cls('actions')}>
           {view === 'not_connected' && (
-            <button ref={refs.connect} {...button('primary', actions.connect)}>
+            <button ref={refs.connect} {...button('primary', () => actions.connect())}>
               Connect HubSpot
             </button>
           )}

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
@@ -37,7 +38,7 @@ describe('the Integrations row in a real browser', () => {
   let database: PostgresTestDatabase;
   let emulator: Emulator;
   let integration: HubSpotIntegration;
-  let server: import('node:http').Server;
+  let server: Server;
   let baseUrl = '';
   let context: BrowserContext;
   let page: Page;

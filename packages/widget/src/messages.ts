@@ -30,7 +30,7 @@ const CODES: Record<string, Entry> = {
   ],
   PORTAL_MISMATCH: [
     'That HubSpot account is not the one this organization is connected to.',
-    'Click Reconnect HubSpot and choose the original account. To switch accounts, disconnect first, then connect the new one.',
+    'Click Reconnect HubSpot and choose the original account, or click Switch to the other portal if connecting the new one is intended (results then go to the new portal).',
     'reconnect',
   ],
   OAUTH_DENIED: [

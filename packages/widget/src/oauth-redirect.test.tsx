@@ -30,7 +30,7 @@ describe('after the OAuth redirect', () => {
     ['OAUTH_STATE_EXPIRED', /^The HubSpot sign-in took too long and expired\. Click Connect HubSpot to start again\.$/],
     // On a row that is not connected the advice names the button that is there: Connect HubSpot.
     ['MISSING_SCOPES', /^HubSpot did not grant all the access JobCannon needs .* Click Connect HubSpot and approve every requested permission\.$/],
-    ['PORTAL_MISMATCH', /^That HubSpot account is not the one this organization is connected to\. Click Connect HubSpot and choose the original account\./],
+    ['PORTAL_MISMATCH', /^That HubSpot account is not the one this organization is connected to\. Click Connect HubSpot and choose the original account, or click Switch to the other portal/],
     ['OAUTH_EXCHANGE_FAILED', /^HubSpot approved the connection, but JobCannon could not complete it with HubSpot\. Wait a minute, then click Connect HubSpot again\.$/],
     ['FORBIDDEN', /started for another organization .* Sign in to the organization you want to connect, as an admin/],
     ['SOMETHING_NEW', /^HubSpot could not be connected \(reason: SOMETHING_NEW\)\. Click Connect HubSpot to try again\./],
@@ -51,11 +51,17 @@ describe('after the OAuth redirect', () => {
     const alert = await screen.findByRole('alert');
     await waitFor(() =>
       expect(alert.querySelector('p')!.textContent).toBe(
-        'That HubSpot account is not the one this organization is connected to. Click Reconnect HubSpot and choose the original account. To switch accounts, disconnect first, then connect the new one.',
+        'That HubSpot account is not the one this organization is connected to. Click Reconnect HubSpot and choose the original account, or click Switch to the other portal if connecting the new one is intended (results then go to the new portal).',
       ),
     );
     await user.click(screen.getByRole('button', { name: 'Reconnect HubSpot' }));
     expect(navigate).toHaveBeenCalledWith('/integrations/hubspot/connect');
+  });
+
+  it('lets the admin confirm a switch to another portal after PORTAL_MISMATCH', async () => {
+    const { user, navigate } = renderRow({ search: '?hubspot=error&reason=PORTAL_MISMATCH' });
+    await user.click(await screen.findByRole('button', { name: 'Switch to the other portal' }));
+    expect(navigate).toHaveBeenCalledWith('/integrations/hubspot/connect?confirmPortalChange=1');
   });
 
   it('treats a missing reason as unknown', () => {

@@ -34,8 +34,12 @@ export interface UseHubSpotIntegrationOptions {
 }
 
 export interface HubSpotIntegrationActions {
-  /** Navigates to `{baseUrl}/connect`, which redirects to HubSpot's consent page. */
-  connect(): void;
+  /**
+   * Navigates to `{baseUrl}/connect`, which redirects to HubSpot's consent page. With
+   * `allowPortalChange` the admin confirms connecting a different portal than before (the router's
+   * `?confirmPortalChange=1`); without it such a connection is refused with PORTAL_MISMATCH.
+   */
+  connect(options?: { allowPortalChange?: boolean }): void;
   /** The same OAuth round trip; named apart so UIs read naturally. */
   reconnect(): void;
   /** Re-runs the property bootstrap; resolves with its report (also kept as `lastResync`), or null on failure. */
@@ -192,14 +196,14 @@ export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): Hu
   );
 
   const actions = useMemo<HubSpotIntegrationActions>(() => {
-    const connect = () => {
-      const url = `${baseUrl}/connect`;
+    const connect = (connectOptions?: { allowPortalChange?: boolean }) => {
+      const url = `${baseUrl}/connect${connectOptions?.allowPortalChange ? '?confirmPortalChange=1' : ''}`;
       const navigate = optionsRef.current.navigate ?? ((target: string) => window.location.assign(target));
       navigate(url);
     };
     return {
       connect,
-      reconnect: connect,
+      reconnect: () => connect(),
       resync: () =>
         run('resync', async () => {
           const report = await call<BootstrapReport>('POST', '/resync', {});
