@@ -7,7 +7,7 @@ import request from 'supertest';
 import { expect } from 'vitest';
 import { createHubSpotRouter } from '../create-hubspot-router.js';
 import type { HubSpotRouterIdentity, HubSpotRouterOptions } from '../router-options.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createPostgresTestDatabase, type PostgresTestDatabase } from '@jobcannon/hubspot-core/test-support';
 
 export const MOUNT = '/integrations/hubspot';
 export const RETURN_TO = '/settings/integrations';
@@ -34,7 +34,7 @@ export interface AppVariant {
 
 export interface RouterHarness {
   emulator: Emulator;
-  database: TestDatabase;
+  database: PostgresTestDatabase;
   integration: HubSpotIntegration;
   /** Added to the integration's clock (OAuth state expiry). */
   clock: { offsetMs: number };
@@ -80,7 +80,7 @@ function recordResponses(responses: string[]): RequestHandler {
 
 export async function startRouterHarness(): Promise<RouterHarness> {
   const emulator = await startEmulator({ port: 0, seed: 11 });
-  const database = await createTestDatabase();
+  const database = await createPostgresTestDatabase('router');
   const responses: string[] = [];
   const errors: string[] = [];
   const logger: Logger = { ...silentLogger, error: (message, fields) => errors.push(`${message} ${JSON.stringify(fields)}`) };
