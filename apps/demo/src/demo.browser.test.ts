@@ -158,9 +158,16 @@ describe('the demo in a browser', () => {
     await expect.poll(lastSync, WAIT).not.toBe(syncBeforeReconnect);
     await shot('08-reconnected');
 
+    // Random candidates in bulk, with the progress bar.
+    await page.fill('#generate-count', '4');
+    await page.getByRole('button', { name: 'Generate 4 completed invites' }).click();
+    await visible(page.locator('.notice', { hasText: 'Generated 4 completed invites.' }), 15_000);
+    expect(await page.locator('progress').getAttribute('value')).toBe('4');
+    await expect.poll(() => emulator.contacts(HUB_ID).length, WAIT).toBe(7);
+
     const contactsAfter = await context.newPage();
     await contactsAfter.goto(`${emulator.url}/_emulator/ui/portals/${HUB_ID}`);
-    await expect.poll(text(contactsAfter.locator('#contact-count')), WAIT).toBe('3 contacts');
+    await expect.poll(text(contactsAfter.locator('#contact-count')), WAIT).toBe('7 contacts');
     await shot('09-emulator-after-reconnect', contactsAfter);
     await contactsAfter.close();
   });
