@@ -16,6 +16,8 @@ import type { RemoteEmulator } from './remote-emulator.js';
 export interface Kit {
   database: PostgresTestDatabase;
   integration: HubSpotIntegration;
+  /** Closes the integration and opens another over the same database (fresh in-memory limiters). */
+  reopen(overrides?: Partial<HubSpotIntegrationOptions>): Promise<HubSpotIntegration>;
   /** Closes the integration, then drops the database. */
   close(): Promise<void>;
 }
@@ -27,34 +29,41 @@ export interface Kit {
  */
 export async function openKit(label: string, emulator: RemoteEmulator, overrides: Partial<HubSpotIntegrationOptions> = {}): Promise<Kit> {
   const database = await createPostgresTestDatabase(label);
-  let integration: HubSpotIntegration | undefined;
-  try {
-    integration = createHubSpotIntegration({
+  const create = (more: Partial<HubSpotIntegrationOptions>) =>
+    createHubSpotIntegration({
       db: database.db,
       hubspot: { clientId: DEFAULT_APP.clientId, clientSecret: DEFAULT_APP.clientSecret, redirectUri: TEST_REDIRECT_URI, apiBase: emulator.url, authBase: emulator.url },
       encryption: { currentKeyId: 'test', keys: { test: TEST_ENCRYPTION_KEY } },
       resultUrlBase: TEST_RESULT_URL_BASE,
       pushOnEnqueue: false,
-      ...overrides,
+      ...more,
     });
+  let integration: HubSpotIntegration | undefined;
+  try {
+    integration = create(overrides);
     await integration.migrate();
   } catch (error) {
     await integration?.close().catch(() => undefined);
     await database.drop();
     throw error;
   }
-  const opened = integration;
-  return {
+  const kit: Kit = {
     database,
-    integration: opened,
+    integration,
+    async reopen(more = {}) {
+      await kit.integration.close();
+      kit.integration = create({ ...overrides, ...more });
+      return kit.integration;
+    },
     async close() {
       try {
-        await opened.close();
+        await kit.integration.close();
       } finally {
         await database.drop();
       }
     },
   };
+  return kit;
 }
 
 /** connectOrg from the test harness, with the consent step over IPC: our connect URL, the emulator's consent, our callback. */

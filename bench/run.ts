@@ -1,5 +1,7 @@
 // `pnpm bench [name ...]`: runs the benchmarks, prints one table and writes reports/bench.json.
 // Targets are checked here, never in timed tests; the exit code is non-zero when a target is missed.
+import { costBench } from './cost.bench.js';
+import { fairnessBench } from './fairness.bench.js';
 import { latencyBench } from './latency.bench.js';
 import { mappingBench } from './mapping.bench.js';
 import { printTable, writeReport, type BenchRow } from './report.js';
@@ -11,6 +13,8 @@ const benches: Record<string, () => Promise<BenchRow[]>> = {
   'widget-size': widgetSizeBench,
   throughput: throughputBench,
   latency: latencyBench,
+  fairness: fairnessBench,
+  cost: costBench,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
