@@ -70,8 +70,8 @@ export interface WorkloadOptions {
   orgs: readonly OrgPortal[];
   /** Stream slices: the completed snapshots arrive in this many portions, disruptions between them. */
   slices: number;
-  /** Candidates with an email HubSpot rejects, per org. */
-  invalidPerOrg: number;
+  /** Candidates with an email HubSpot rejects, in total (dealt round-robin over the orgs). */
+  invalidTotal: number;
 }
 
 export interface Workload {
@@ -209,7 +209,8 @@ export function buildWorkload(options: WorkloadOptions): Workload {
   const candidates: Candidate[] = [];
   options.orgs.forEach((org, orgIndex) => {
     const count = Math.floor(options.invites / options.orgs.length) + (orgIndex < options.invites % options.orgs.length ? 1 : 0);
-    const kinds = kindsFor(rng, count, options.invalidPerOrg);
+    const invalid = Math.floor(options.invalidTotal / options.orgs.length) + (orgIndex < options.invalidTotal % options.orgs.length ? 1 : 0);
+    const kinds = kindsFor(rng, count, invalid);
     kinds.forEach((kind, index) => {
       // Every org uses the same email namespace: a candidate invited by two companies exists in both
       // portals with different scores, so a write reaching the wrong portal shows up as a wrong field.
