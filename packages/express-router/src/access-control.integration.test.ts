@@ -3,6 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MOUNT,
+  RETURN_TO,
   WIDGET_POST,
   completedInvite,
   connectOrg,
@@ -30,8 +31,10 @@ describe('who may do what (router + core + emulator + PostgreSQL)', () => {
   const member = (orgId: string) => user(orgId, 'member-1', 'member');
 
   it('answers 401 UNAUTHENTICATED without a session on every session route', async () => {
+    // /connect is a page navigation: it goes back to the host page with the reason instead.
+    const connect = await request(h.app).get(`${MOUNT}/connect`).expect(302);
+    expect(connect.headers.location).toBe(`${RETURN_TO}?hubspot=error&reason=UNAUTHENTICATED`);
     const calls = [
-      request(h.app).get(`${MOUNT}/connect`),
       request(h.app).get(`${MOUNT}/status`),
       request(h.app).get(`${MOUNT}/failures`),
       request(h.app).post(`${MOUNT}/resync`).set(WIDGET_POST).send({}),
@@ -48,8 +51,9 @@ describe('who may do what (router + core + emulator + PostgreSQL)', () => {
   it('lets a member read status and failures but answers 403 FORBIDDEN to connect, resync, disconnect and retry', async () => {
     expect((await request(h.app).get(`${MOUNT}/status`).set(member('org-a')).expect(200)).body.status).toBe('connected');
     expect((await request(h.app).get(`${MOUNT}/failures`).set(member('org-a')).expect(200)).body.total).toBe(1);
+    const connect = await request(h.app).get(`${MOUNT}/connect`).set(member('org-a')).expect(302);
+    expect(connect.headers.location).toBe(`${RETURN_TO}?hubspot=error&reason=FORBIDDEN`);
     const refused = [
-      request(h.app).get(`${MOUNT}/connect`).set(member('org-a')),
       request(h.app).post(`${MOUNT}/resync`).set(member('org-a')).set(WIDGET_POST).send({}),
       request(h.app).post(`${MOUNT}/disconnect`).set(member('org-a')).set(WIDGET_POST).send({}),
       request(h.app).post(`${MOUNT}/failures/retry`).set(member('org-a')).set(WIDGET_POST).send({}),

@@ -117,7 +117,7 @@ describe('OAuth connect and callback (router + core + emulator + PostgreSQL)', (
       // Org B's admin starts a connect and gets org A's admin to approve it in A's browser.
       const callback = await consent(await startConnect(h.app, user('org-b-attacker')), { hubId: 1002 });
       const exchangesBefore = h.emulator.requests({ route: 'oauth.token' }).length;
-      expect(await finishCallback(h.app, callback, user('org-a-victim'))).toEqual({ path: RETURN_TO, hubspot: 'error', reason: 'FORBIDDEN' });
+      expect(await finishCallback(h.app, callback, user('org-a-victim'))).toEqual({ path: RETURN_TO, hubspot: 'error', reason: 'OAUTH_ORG_MISMATCH' });
       expect(h.emulator.requests({ route: 'oauth.token' }).length).toBe(exchangesBefore);
       expect((await status('org-b-attacker')).status).toBe('not_connected');
       expect((await status('org-a-victim')).status).toBe('not_connected');

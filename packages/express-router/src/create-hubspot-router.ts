@@ -99,7 +99,17 @@ export function createHubSpotRouter(integration: HubSpotIntegration, options: Hu
   router.get(
     '/connect',
     route('connect', async (req, res) => {
-      const { orgId, userId } = await admin(req);
+      // A browser navigates here (not fetch): a refusal goes back to the host page with a reason
+      // the widget explains, instead of leaving the admin on a raw JSON page.
+      let identity: HubSpotRouterIdentity;
+      try {
+        identity = await admin(req);
+      } catch (error) {
+        if (!isHubSpotKitError(error, 'UNAUTHENTICATED') && !isHubSpotKitError(error, 'FORBIDDEN')) throw error;
+        res.redirect(302, withOutcome(resolveReturnTo(options.returnTo, req), { hubspot: 'error', reason: error.code }));
+        return;
+      }
+      const { orgId, userId } = identity;
       const confirm = queryString(req, 'confirmPortalChange');
       res.redirect(302, await integration.connectUrl({ orgId, userId, allowPortalChange: confirm === '1' || confirm === 'true' }));
     }),

@@ -44,6 +44,11 @@ const CODES: Record<string, Entry> = {
   NOT_CONNECTED: ['HubSpot is not connected.', 'Click Connect HubSpot first.', 'connect'],
   NETWORK_ERROR: ['Could not reach JobCannon.', 'Check your connection, then try again.', null],
   UNAUTHENTICATED: ['Your JobCannon session has ended.', 'Sign in again, then retry.', null],
+  OAUTH_ORG_MISMATCH: [
+    'This HubSpot connection was started for another organization than the one you are signed in to, so it was not saved.',
+    'Sign in to the organization you want to connect, as an admin, and click Connect HubSpot again.',
+    'connect',
+  ],
   FORBIDDEN: ['Only organization admins can manage the HubSpot integration.', 'Ask an admin of your organization to do this.', null],
   CROSS_SITE_REQUEST: ['The request was refused because it did not come from this page.', 'Reload the page and try again.', null],
   BAD_RESPONSE: ['JobCannon sent an answer the widget could not read.', 'Reload the page; if it keeps happening, contact JobCannon support.', null],
@@ -153,12 +158,6 @@ export function describeRetry(retried: number): string {
   return retried === 0 ? 'Nothing to retry: those results were already back in the queue.' : `Sent ${plural(retried, 'result', 'results')} back to the queue.`;
 }
 
-const OAUTH_FORBIDDEN: Entry = [
-  'This HubSpot connection was started for another organization than the one you are signed in to, so it was not saved.',
-  'Sign in to the organization you want to connect, as an admin, and click Connect HubSpot again.',
-  'connect',
-];
-
 export type OAuthRedirect = { outcome: 'connected' } | { outcome: 'error'; reason: string; message: string; action: string | null };
 
 /**
@@ -172,8 +171,7 @@ export function readOAuthRedirect(search: string, button = 'Connect HubSpot'): O
   if (outcome === 'connected') return { outcome };
   if (outcome !== 'error') return null;
   const reason = params.get('reason') || 'unknown';
-  // On the callback, FORBIDDEN means the connect was started from another org than the one signed in.
-  const [message, action] = (reason === 'FORBIDDEN' ? OAUTH_FORBIDDEN : entryFor(reason)) ?? [
+  const [message, action] = entryFor(reason) ?? [
     `HubSpot could not be connected (reason: ${reason}).`,
     'Click Connect HubSpot to try again. If it keeps failing, contact JobCannon support.',
   ];

@@ -32,7 +32,8 @@ describe('after the OAuth redirect', () => {
     ['MISSING_SCOPES', /^HubSpot did not grant all the access JobCannon needs .* Click Connect HubSpot and approve every requested permission\.$/],
     ['PORTAL_MISMATCH', /^That HubSpot account is not the one this organization is connected to\. Click Connect HubSpot and choose the original account, or click Switch to the other portal/],
     ['OAUTH_EXCHANGE_FAILED', /^HubSpot approved the connection, but JobCannon could not complete it with HubSpot\. Wait a minute, then click Connect HubSpot again\.$/],
-    ['FORBIDDEN', /started for another organization .* Sign in to the organization you want to connect, as an admin/],
+    ['OAUTH_ORG_MISMATCH', /started for another organization .* Sign in to the organization you want to connect, as an admin/],
+    ['FORBIDDEN', /^Only organization admins can manage the HubSpot integration\./],
     ['SOMETHING_NEW', /^HubSpot could not be connected \(reason: SOMETHING_NEW\)\. Click Connect HubSpot to try again\./],
     // Codes come from the URL: a prototype key must not pass for a known one.
     ['toString', /^HubSpot could not be connected \(reason: toString\)\./],

@@ -185,9 +185,19 @@ describe('polling while syncing', () => {
     expect(fake.calls('GET /status')).toHaveLength(3);
     expect(getPill().textContent).toBe('HubSpot status: Connected');
 
-    // Not syncing any more: no further requests however long we wait.
-    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    // Not syncing any more: back to the slow idle re-read (30 s), not the 5 s syncing pace.
+    await act(() => vi.advanceTimersByTimeAsync(29_999));
     expect(fake.calls('GET /status')).toHaveLength(3);
+    await act(() => vi.advanceTimersByTimeAsync(1));
+    expect(fake.calls('GET /status')).toHaveLength(4);
+  });
+
+  it('re-reads the status when the page becomes visible again', async () => {
+    const fake = createFakeFetch({ 'GET /status': { body: statusReport() } });
+    renderRow({ idlePollIntervalMs: 0 }, { fake });
+    await waitFor(() => expect(fake.calls('GET /status')).toHaveLength(1));
+    document.dispatchEvent(new Event('visibilitychange'));
+    await waitFor(() => expect(fake.calls('GET /status')).toHaveLength(2));
   });
 
   it('honours pollIntervalMs and stops when unmounted', async () => {

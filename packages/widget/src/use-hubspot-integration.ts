@@ -27,6 +27,12 @@ export interface UseHubSpotIntegrationOptions {
   credentials?: RequestCredentials;
   /** How often to re-read the status while syncing. Default 5,000 ms; 0 turns polling off. */
   pollIntervalMs?: number;
+  /**
+   * How often to re-read it otherwise, so results the host pushes (or a revoked app) show up
+   * without a reload. Default 30,000 ms; 0 turns it off. The status is also re-read whenever the
+   * page becomes visible again.
+   */
+  idlePollIntervalMs?: number;
   /** Failed results per page in `loadFailures`. Default 20. */
   failuresPageSize?: number;
   /** Full-page navigation for Connect/Reconnect. Default `window.location.assign`. */
@@ -82,6 +88,7 @@ const toWidgetError = (request: RequestName, error: unknown): WidgetError =>
 export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): HubSpotIntegration {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const pollIntervalMs = options.pollIntervalMs ?? 5000;
+  const idlePollIntervalMs = options.idlePollIntervalMs ?? 30_000;
   // Hosts pass `fetch`/`headers` inline, so they change identity every render; reading them
   // through a ref keeps the load and polling effects from restarting on each render.
   const optionsRef = useRef(options);
@@ -141,11 +148,24 @@ export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): Hu
   }, [refresh]);
 
   const syncing = status?.syncing === true;
+  const haveStatus = statusReads > 0;
   useEffect(() => {
-    if (!syncing || !(pollIntervalMs > 0)) return undefined;
-    const timer = setTimeout(() => void refresh(), pollIntervalMs);
+    const interval = syncing ? pollIntervalMs : idlePollIntervalMs;
+    // The first read is the mount's own; polling starts from its answer.
+    if (!haveStatus || !(interval > 0)) return undefined;
+    const timer = setTimeout(() => void refresh(), interval);
     return () => clearTimeout(timer);
-  }, [syncing, statusReads, pollIntervalMs, refresh]);
+  }, [haveStatus, syncing, statusReads, pollIntervalMs, idlePollIntervalMs, refresh]);
+
+  // Coming back to the tab: show what happened meanwhile instead of a stale row.
+  useEffect(() => {
+    if (typeof document === 'undefined') return undefined;
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') void refresh();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => document.removeEventListener('visibilitychange', onVisible);
+  }, [refresh]);
 
   /** Runs one action, records its failure, and always re-reads the status afterwards: even a failed action (a 409 MUST_RECONNECT) may mean the status changed. */
   const run = useCallback(

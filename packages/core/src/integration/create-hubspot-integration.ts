@@ -439,7 +439,7 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
       }
       const { orgId, userId, allowPortalChange } = consumed.state;
       if (input.expectedOrgId && input.expectedOrgId !== orgId) {
-        throw new HubSpotKitError('FORBIDDEN', 'This HubSpot connection was started for another organization than the one you are signed in to.', {
+        throw new HubSpotKitError('OAUTH_ORG_MISMATCH', 'This HubSpot connection was started for another organization than the one you are signed in to.', {
           details: { orgId: input.expectedOrgId },
         });
       }

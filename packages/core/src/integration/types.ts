@@ -152,7 +152,7 @@ export interface CompleteOAuthInput {
   errorDescription?: string | null;
   /**
    * The org of whoever is signed in at the callback, when known. A state minted for another org is
-   * spent and refused (FORBIDDEN) before any code exchange, so nobody can connect an org they are
+   * spent and refused (OAUTH_ORG_MISMATCH) before any code exchange, so nobody can connect an org they are
    * not in by getting its admin to approve a consent link.
    */
   expectedOrgId?: string | null;
