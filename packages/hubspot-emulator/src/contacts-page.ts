@@ -24,7 +24,7 @@ export function contactsPage(core: EmulatorCore, portal: PortalState, refreshSec
   const refresh = refreshSeconds && refreshSeconds > 0 ? `<meta http-equiv="refresh" content="${Math.floor(refreshSeconds)}">` : '';
   const body = `<h1 id="portal-title">${escapeHtml(portal.name)} <span class="muted">hub ${portal.hubId} - ${escapeHtml(portal.domain)}</span></h1>
 <p id="contact-count">${contacts.length} contact${contacts.length === 1 ? '' : 's'}</p>
-${contacts.length ? `<table id="contacts">\n<thead>${head}</thead>\n<tbody>\n${rows}\n</tbody>\n</table>` : '<p id="no-contacts" class="muted">No contacts yet.</p>'}
+${contacts.length ? `<div class="scroll"><table id="contacts">\n<thead>${head}</thead>\n<tbody>\n${rows}\n</tbody>\n</table></div>` : '<p id="no-contacts" class="muted">No contacts yet.</p>'}
 <p class="muted"><a href="/_emulator/portals/${portal.hubId}/contacts">JSON</a> · <a href="/_emulator/ui">all portals</a></p>`;
   return page(`Contacts - ${portal.name} (${portal.hubId})`, body, refresh);
 }

@@ -6,7 +6,7 @@ export function escapeHtml(value: string): string {
 
 const STYLE = `
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f5f8fa;color:#33475b}
-main{max-width:960px;margin:40px auto;background:#fff;border:1px solid #cbd6e2;border-radius:8px;padding:24px 32px}
+.scroll{overflow-x:auto;max-width:100%}main{max-width:960px;margin:40px auto;background:#fff;border:1px solid #cbd6e2;border-radius:8px;padding:24px 32px}
 h1{font-size:22px;margin-top:0}
 .badge{display:inline-block;background:#ff7a59;color:#fff;border-radius:4px;padding:2px 8px;font-size:12px;font-weight:600}
 button{font-size:15px;padding:8px 20px;border-radius:4px;border:1px solid #cbd6e2;cursor:pointer;margin-right:8px}
