@@ -1,0 +1,46 @@
+// Reproduces: runExclusive's leader loses its advisory lock when the lock's session dies (a
+// PostgreSQL restart, a killed backend, a network blip) but its task keeps running and nobody is
+// told, so a second process takes the lock and both run the "exclusive" job at once; the first
+// still returns { ran: true }.
+// Expected: the leader notices (the lock connection's error/end) and its task is aborted or at
+// least reported as having lost the lock.
+//   pnpm exec tsx --conditions=@jobcannon/source chaos/repro/lost-advisory-lock.ts
+// Exits 1 while the bug is there, 0 once it is fixed.
+import { createPostgresDatabase } from '@jobcannon/hubspot-core';
+import { createPostgresTestDatabase, createTestIntegration, startTestEmulator, testServerUrl } from '@jobcannon/hubspot-core/test-support';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const emulator = await startTestEmulator();
+const database = await createPostgresTestDatabase('repro_lost_lock');
+const otherPool = createPostgresDatabase(database.connectionString, { max: 4 });
+const admin = createPostgresDatabase(testServerUrl(), { max: 1 });
+const a = createTestIntegration(database.db, emulator, { workerId: 'a' });
+const b = createTestIntegration(otherPool, emulator, { workerId: 'b' });
+try {
+  await a.migrate();
+  let leaders = 0;
+  let most = 0;
+  const job = async () => {
+    leaders += 1;
+    most = Math.max(most, leaders);
+    await sleep(3_000);
+    leaders -= 1;
+  };
+  const leading = a.runExclusive('jc-hubspot-sweep:partial', job).catch((error: Error) => `threw: ${error.message}`);
+  await sleep(300);
+  console.log(`b while a leads: ran=${(await b.runExclusive('jc-hubspot-sweep:partial', job)).ran}`);
+  const killed = await admin.raw("SELECT pg_terminate_backend(pid) FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE locktype = 'advisory' AND datname = ?", [database.databaseName]);
+  console.log(`terminated ${killed.rows.length} lock session(s)`);
+  console.log(`b after that: ran=${(await b.runExclusive('jc-hubspot-sweep:partial', job)).ran}; most leaders at once: ${most}`);
+  console.log(`a returned ${JSON.stringify(await leading)}`);
+  const bug = most > 1;
+  console.log(bug ? 'BUG REPRODUCED: two leaders ran the exclusive job at once' : 'not reproduced');
+  process.exitCode = bug ? 1 : 0;
+} finally {
+  await a.close();
+  await b.close();
+  await otherPool.destroy();
+  await admin.destroy();
+  await emulator.close();
+  await database.drop();
+}
