@@ -138,6 +138,12 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
       settle(context, chunk, (item, attempts) => ({ key: item.key, status: 'held', error: { code: error.code, message: error.message }, attempts }));
       return 'done';
     }
+    if (context.signal?.aborted && !(error instanceof HubSpotCallError && error.kind !== 'aborted')) {
+      // Stopped while waiting for a rate-limit slot (or mid-call): not attempted, nothing lost.
+      refund();
+      settle(context, chunk, (item, attempts) => ({ key: item.key, status: 'held', error: { code: 'SHUTTING_DOWN', message: 'Delivery stopped before this invite was sent' }, attempts }));
+      return 'done';
+    }
     if (!(error instanceof HubSpotCallError)) throw error;
     const failure: DeliveryError = { code: failureCode(error), message: error.message, correlationId: error.correlationId };
 

@@ -168,6 +168,25 @@ describe('delivery against the emulator over HTTP', () => {
     });
   });
 
+  describe('stopping', () => {
+    it('returns its totals when aborted and leaves nothing leased', async () => {
+      // Slow HubSpot down so the stop lands while batches are in flight or waiting for a slot.
+      emulator.setFaults([{ route: 'contacts.batchUpsert', latencyMs: 1_500 }]);
+      await enqueueAll(1_200);
+      const controller = new AbortController();
+      const running = integration.drain({ signal: controller.signal });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      controller.abort();
+      const result = await running;
+      expect(result.pushed).toBe(0);
+      expect(result.held).toBeGreaterThan(0);
+      const leased = await database.db('hubspot_outbox').where({ org_id: orgId }).whereNotNull('lease_owner').count('* as n');
+      expect(Number(leased[0]!.n)).toBe(0);
+      emulator.clearFaults();
+      expect((await integration.drain()).pushed).toBe(1_200);
+    }, 30_000);
+  });
+
   describe('transient failures', () => {
     it('rides out a 429 storm', async () => {
       emulator.setFaults([{ route: 'contacts.batchUpsert', kind: 429, times: 3 }]);

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import { createTokenCipher } from '../crypto/token-cipher.js';
 import { bootstrapPortal, type CallRunner } from '../delivery/bootstrap.js';
@@ -129,6 +130,7 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
   const crm = createCrmApi({ apiBase, timeoutMs: requestTimeoutMs });
   const delivery = createContactDelivery({ crm, clock, sleep, random, logger, maxAttempts, backoff, maxInProcessWaitMs: 2_000 });
   const shutdown = new AbortController();
+  setMaxListeners(0, shutdown.signal);
 
   /** Runs one non-upsert HubSpot call for an org: limiter, token refresh on 401, bounded retries. */
   function callRunnerFor(connection: Connection): CallRunner {
@@ -253,7 +255,9 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
   }
 
   async function drain(drainOptions: DrainOptions = {}): Promise<DrainResult> {
-    const signal = drainOptions.signal ? AbortSignal.any([drainOptions.signal, shutdown.signal]) : shutdown.signal;
+    const signal = drainOptions.signal ? AbortSignal.any([drainOptions.signal, shutdown.signal]) : AbortSignal.any([shutdown.signal]);
+    // Every queued batch listens on this one signal (limiter, HTTP call): many at once is normal.
+    setMaxListeners(0, signal);
     const total = emptyDrain();
     let budget = drainOptions.maxRows ?? Number.POSITIVE_INFINITY;
     const orgQueue = new PQueue({ concurrency: ORG_CONCURRENCY });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Logger } from '../ports/ports.js';
 import knexPkg, { type Knex } from 'knex';
 import { HubSpotKitError } from '../errors.js';
 import type { Db } from './sql.js';
@@ -129,6 +130,8 @@ export async function createEmbeddedDatabase(options: EmbeddedDatabaseOptions = 
 export interface PostgresPoolOptions {
   min?: number;
   max?: number;
+  /** Where knex's own warnings go (e.g. "Acquire connection error"); default knex's console output. */
+  logger?: Logger;
 }
 
 /**
@@ -140,5 +143,16 @@ export function createPostgresDatabase(connectionString: string, pool: PostgresP
     client: 'pg',
     connection: connectionString,
     pool: { min: pool.min ?? 0, max: pool.max ?? 10 },
+    ...(pool.logger ? { log: knexLog(pool.logger) } : {}),
   });
+}
+
+function knexLog(logger: Logger): Knex.Config['log'] {
+  const text = (message: unknown) => (message instanceof Error ? message.message : String(message));
+  return {
+    warn: (message: unknown) => logger.warn(`knex: ${text(message)}`),
+    error: (message: unknown) => logger.error(`knex: ${text(message)}`),
+    deprecate: (method: string, alternative: string) => logger.warn(`knex: ${method} is deprecated, use ${alternative}`),
+    debug: (message: unknown) => logger.debug(`knex: ${text(message)}`),
+  };
 }
