@@ -38,7 +38,7 @@ export async function costBench(): Promise<BenchRow[]> {
       metric: 'peak RSS during the throughput run',
       value: mb(m.rss.peak),
       unit: 'MB',
-      note: `this process, sampled every 50 ms during enqueue + drain; ${mb(m.rss.before)} MB before (the ${m.invites.toLocaleString('en-US')} invite objects already built), +${mb(m.rss.peak - m.rss.before)} MB; informational`,
+      note: `this process (running under tsx, whose loader is included), sampled every 50 ms during enqueue + drain; ${mb(m.rss.before)} MB before (the ${m.invites.toLocaleString('en-US')} invite objects already built), +${mb(m.rss.peak - m.rss.before)} MB; informational`,
     },
   ];
   if (figures.postgres !== null) {

@@ -167,6 +167,7 @@ export function watchQueries(db: PostgresTestDatabase['db']): { stop(): QuerySta
   const started = new Map<string, { kind: string; at: number }>();
   const stats: QueryStats = { count: 0, totalMs: 0, byKind: {} };
   const kindOf = (sql: string): string => {
+    if (/SKIP LOCKED/i.test(sql) && /^\s*UPDATE/i.test(sql)) return 'claim (UPDATE … SKIP LOCKED)';
     const verb = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '?';
     const table = /\b(?:from|into|update|join)\s+"?(\w+)"?/i.exec(sql)?.[1] ?? '';
     return `${verb} ${table}`.trim();

@@ -5,12 +5,14 @@ import { fairnessBench } from './fairness.bench.js';
 import { latencyBench } from './latency.bench.js';
 import { mappingBench } from './mapping.bench.js';
 import { printTable, writeReport, type BenchRow } from './report.js';
+import { sweepMemoryBench } from './sweep-memory.bench.js';
 import { throughputBench } from './throughput.bench.js';
 import { widgetSizeBench } from './widget-size.bench.js';
 
 const benches: Record<string, () => Promise<BenchRow[]>> = {
   mapping: mappingBench,
   'widget-size': widgetSizeBench,
+  'sweep-memory': sweepMemoryBench,
   throughput: throughputBench,
   latency: latencyBench,
   fairness: fairnessBench,
