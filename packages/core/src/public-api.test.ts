@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as api from './index.js';
+
+// The public API is a promise to hosts (Clerk keeps the same guard): adding, renaming or removing
+// an export must be a deliberate change to this list, reviewed like any other API change.
+describe('@jobcannon/hubspot-core public API', () => {
+  it('exports exactly these names', () => {
+    expect(Object.keys(api).sort()).toEqual([
+      'DEFAULT_PORTAL_RATE_LIMIT',
+      'ERROR_CODES',
+      'HubSpotCallError',
+      'HubSpotKitError',
+      'INVITE_STATUSES',
+      'MAX_BATCH_SIZE',
+      'OAuthGrantError',
+      'PROPERTY_DEFINITIONS',
+      'PROPERTY_GROUP',
+      'PROPERTY_NAMES',
+      'PortalRateLimiter',
+      'REQUIRED_SCOPES',
+      'RateLimiterRegistry',
+      'TEST_SLUGS',
+      'TEST_STATUSES',
+      'WEBHOOK_MAX_AGE_MS',
+      'assessmentInviteSchema',
+      'backoffDelay',
+      'bootstrapPortal',
+      'createConsoleLogger',
+      'createContactDelivery',
+      'createCrmApi',
+      'createEmbeddedDatabase',
+      'createHubSpotIntegration',
+      'createOAuthClient',
+      'createPostgresDatabase',
+      'createTelegramNotifier',
+      'createTokenCipher',
+      'generateEncryptionKey',
+      'httpStatusForErrorCode',
+      'isHubSpotKitError',
+      'mapInviteToProperties',
+      'normalizeEmail',
+      'normalizeSignedUrl',
+      'nullNotifier',
+      'parseAssessmentInvite',
+      'realSleep',
+      'resultUrlFor',
+      'retryDelay',
+      'runMigrations',
+      'signWebhookV1',
+      'signWebhookV3',
+      'silentLogger',
+      'systemClock',
+      'verifyWebhookV3',
+    ]);
+  });
+
+  it('declares its entry in package.json exports (sources for tests, dist for hosts)', () => {
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, Record<string, string>> };
+    expect(manifest.exports['.']).toEqual({ '@jobcannon/source': './src/index.ts', types: './dist/index.d.ts', default: './dist/index.js' });
+  });
+});
