@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as api from './index.js';
 
@@ -10,11 +11,13 @@ describe('@jobcannon/hubspot-widget public API', () => {
   });
 
   it('declares its entry and its stylesheet in package.json exports', () => {
-    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, unknown> };
+    // happy-dom gives modules http: URLs, so resolve from the package directory instead.
+    const packageDir = path.resolve(__dirname, '..');
+    const manifest = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     expect(manifest.exports).toEqual({
       '.': { '@jobcannon/source': './src/index.ts', types: './dist/index.d.ts', default: './dist/index.js' },
       './styles.css': './src/styles.css',
     });
-    expect(existsSync(new URL('./styles.css', import.meta.url))).toBe(true);
+    expect(existsSync(path.join(packageDir, 'src/styles.css'))).toBe(true);
   });
 });
