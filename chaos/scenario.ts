@@ -14,7 +14,6 @@ import {
   type HubSpotIntegration,
   type InProgressInviteSource,
   type Logger,
-  type SweepPartialsResult,
 } from '@jobcannon/hubspot-core';
 import {
   TEST_RESULT_URL_BASE,
@@ -26,6 +25,7 @@ import {
   type PostgresTestDatabase,
 } from '@jobcannon/hubspot-core/test-support';
 import type { Emulator, FaultRule, RequestLogEntry } from '@jobcannon/hubspot-emulator';
+import { startSweep, type RunSummary, type Sweep } from '@jobcannon/hubspot-sweep';
 import {
   expectedEntry,
   summarizeErrors,
@@ -97,7 +97,8 @@ export interface ChaosOutcome {
   timeline: TimelineEvent[];
   samples: ThroughputSample[];
   enqueue: { queued: number; stale: number; partialAfterCompleted: number; failedAtEnqueue: number; retriedTransactions: number };
-  sweeps: { ran: number; result: SweepPartialsResult | null };
+  /** The two concurrent partial sweeps (startSweep(...).runNow('partial') on two integrations). */
+  sweeps: { ran: number; summaries: RunSummary[] };
   drains: { main: DrainTotals; workers: Record<string, Record<string, unknown>> };
   syncLog: Record<string, number>;
   warnings: Record<string, number>;
@@ -115,7 +116,6 @@ interface DrainTotals {
   roundErrors: number;
 }
 
-const SWEEP_LOCK = 'jc-hubspot-sweep:partial';
 const DELETED_PROPERTY = 'jc_disc_d';
 const FAULT_KINDS: NonNullable<FaultRule['kinds']> = [429, 500, 502, 503, 504, 423, 'reset', 'timeout'];
 
@@ -224,7 +224,8 @@ function postgresVersion(): string {
 }
 
 function toLoggedRequest(entry: RequestLogEntry): LoggedRequest {
-  const request: LoggedRequest = { route: entry.route, status: entry.status, at: Date.parse(entry.at) };
+  const at = Date.parse(entry.at);
+  const request: LoggedRequest = { route: entry.route, status: entry.status, at, sentAt: at - entry.durationMs };
   if (entry.hubId !== undefined) request.hubId = entry.hubId;
   if (entry.fault !== undefined) request.fault = entry.fault;
   if (entry.route === 'contacts.batchUpsert' && entry.status === 400) {
@@ -267,6 +268,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
   let sweeperDb: Db | null = null;
   const integrations: HubSpotIntegration[] = [];
   const workers: WorkerHandle[] = [];
+  const sweeps: Sweep[] = [];
   const timers: NodeJS.Timeout[] = [];
   const stopLoops = new AbortController();
   const loops: Array<Promise<void>> = [];
@@ -560,16 +562,21 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
         await sleep(options.quick ? 2 : 5);
       }
     };
+    // Two host instances, each with its own sweep runner on its own integration and knex pool: the
+    // sweep package's lock must let exactly one of them do the work.
+    const sweepOptions = { inProgressInvites: source, schedules: { retry: false, partial: false } as const, logger: countingLogger(warnings) };
+    sweeps.push(startSweep(main, sweepOptions), startSweep(sweeper, sweepOptions));
     event('two partial sweeps started at once');
-    const sweepA = main.runExclusive(SWEEP_LOCK, () => main.sweepPartials(source));
-    const sweepB = sweeper.runExclusive(SWEEP_LOCK, () => sweeper.sweepPartials(source));
+    const sweepA = sweeps[0]!.runNow('partial');
+    const sweepB = sweeps[1]!.runNow('partial');
     otherSweepSettled = Promise.race([sweepA, sweepB]);
     const during = completionsMayStart.then(() => enqueueAll(snapshotsAt(workload, (stage) => stage.kind === 'during-sweep'), 20));
-    const sweepResults = await Promise.all([sweepA, sweepB]);
+    const sweepSummaries = await Promise.all([sweepA, sweepB]);
     await during;
-    const ranSweeps = sweepResults.filter((result) => result.ran);
-    const sweepResult = ranSweeps.length === 1 && ranSweeps[0]!.ran ? ranSweeps[0]!.result : null;
-    event(`sweeps done: ${ranSweeps.length} ran${sweepResult ? ` (seen ${sweepResult.seen}, enqueued ${sweepResult.enqueued}, skipped ${sweepResult.skipped})` : ''}`);
+    const ranSweeps = sweepSummaries.filter((summary) => summary.ran);
+    const sweepResult = ranSweeps.length === 1 ? ranSweeps[0]! : null;
+    const turnedAway = sweepSummaries.filter((summary) => summary.skipped === 'not-leader').length;
+    event(`sweeps done: ${ranSweeps.length} ran, ${turnedAway} not leader${sweepResult ? ` (seen ${sweepResult.seen}, enqueued ${sweepResult.enqueued}, kept ${sweepResult.kept}, pushed ${sweepResult.pushed})` : ''}`);
 
     await enqueueAll(snapshotsAt(workload, (stage) => stage.kind === 'after-sweep'));
     await enqueueAll(snapshotsAt(workload, (stage) => stage.kind === 'late'));
@@ -634,7 +641,11 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
     check('deleted property', propertyRestored && recreated > 0, `${DELETED_PROPERTY} restored: ${propertyRestored}; ${recreated} successful property creates after the deletion`);
     check(options.restartPostgres ? 'postgres restart' : 'postgres backends terminated', postgresOk && steadyExit.code === 0, `${postgresDetail}; steady worker exit code ${steadyExit.code ?? steadyExit.signal}`);
     const inProgressCount = [...partials.values()].reduce((sum, list) => sum + list.length, 0);
-    check('two sweeps at once', ranSweeps.length === 1 && sweepResult !== null && sweepResult.seen === inProgressCount, `${ranSweeps.length} of 2 ran; seen ${sweepResult?.seen ?? 0} of ${inProgressCount} in-progress candidates; skipped ${sweepResult?.skipped ?? 0}`);
+    check(
+      'two sweeps at once',
+      ranSweeps.length === 1 && turnedAway === 1 && sweepResult?.seen === inProgressCount,
+      `${ranSweeps.length} of 2 ran, ${turnedAway} turned away as not leader; seen ${sweepResult?.seen ?? 0} of ${inProgressCount} in-progress candidates; kept ${sweepResult?.kept ?? 0} completed over their partial`,
+    );
     check('every candidate offered', neverOffered === 0, `${neverOffered} candidates never reached the kit`);
     check('queue settled', unsettled === 0, `${unsettled} rows pending or leased at the end`);
     check('error budget (own errors <= 5%)', errors.withinBudget, `${errors.ownErrors} own errors / ${errors.requests} requests = ${(errors.ownRatio * 100).toFixed(2)}%`);
@@ -666,7 +677,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
       timeline,
       samples,
       enqueue: enqueueStats,
-      sweeps: { ran: ranSweeps.length, result: sweepResult },
+      sweeps: { ran: ranSweeps.length, summaries: sweepSummaries },
       drains: { main: mainTotals, workers: workerTotals },
       syncLog,
       warnings,
@@ -677,6 +688,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
     stopLoops.abort();
     for (const timer of timers) clearInterval(timer);
     await Promise.allSettled(loops);
+    await Promise.allSettled(sweeps.map((sweep) => sweep.stop({ cancelInFlight: true })));
     await Promise.allSettled(workers.map((worker) => stopWorker(worker, 5_000)));
     await Promise.allSettled(integrations.map((integration) => integration.close()));
     await sweeperDb?.destroy().catch(() => undefined);

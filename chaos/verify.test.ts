@@ -205,6 +205,7 @@ describe('error budget', () => {
       'token-revoked': 1,
       'refresh-refused': 1,
       'property-deleted': 1,
+      'property-deleted-resent': 0,
       validation: 1,
       'rate-limited': 1,
       conflict: 1,
@@ -219,6 +220,22 @@ describe('error budget', () => {
   it('fails the budget above 5 % own errors', () => {
     const requests = [...Array.from({ length: 94 }, () => ok), ...Array.from({ length: 6 }, () => ({ ...ok, status: 429 }))];
     expect(summarizeErrors(requests).withinBudget).toBe(false);
+  });
+
+  it('blames a deleted-property 400 on the kit when it was sent after HubSpot had already refused one', () => {
+    const window = { hubId: HUB, from: 10, to: 100 };
+    const requests: LoggedRequest[] = [
+      { ...ok, status: 400, at: 20, sentAt: 12 },
+      // In flight before the first refusal came back: unavoidable.
+      { ...ok, status: 400, at: 22, sentAt: 15 },
+      // Sent after it: the kit knew.
+      { ...ok, status: 400, at: 40, sentAt: 30 },
+      { ...ok, status: 400, at: 41, sentAt: 31 },
+    ];
+    const summary = summarizeErrors(requests, [window]);
+    expect(summary.byCause['property-deleted']).toBe(2);
+    expect(summary.byCause['property-deleted-resent']).toBe(2);
+    expect(summary.ownErrors).toBe(2);
   });
 
   it('does not blame a 400 outside the deletion window on the deletion', () => {

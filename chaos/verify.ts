@@ -282,8 +282,10 @@ export interface LoggedRequest {
   hubId?: number;
   /** Set when an injected fault answered it. */
   fault?: string;
-  /** Emulator clock, epoch ms. */
+  /** When the response was sent (or the request given up on), emulator clock, epoch ms. */
   at: number;
+  /** When the request arrived (at - its duration); defaults to `at`. */
+  sentAt?: number;
   /** For upserts: the batch held an email HubSpot refuses. */
   invalidEmailInBody?: boolean;
 }
@@ -293,15 +295,37 @@ export interface LoggedRequest {
  * - injected-fault: the emulator's fault rule answered it (429/5xx/423/reset/timeout).
  * - token-revoked: a 401 after the run expired every token or uninstalled the app.
  * - refresh-refused: the token endpoint's 400 after the uninstall.
- * - property-deleted: an upsert 400 on the portal whose property the run deleted, before it came back.
+ * - property-deleted: an upsert 400 on the portal whose property the run deleted, before it came back,
+ *   for a request sent before HubSpot's first such refusal: nobody could have known yet.
+ * - property-deleted-resent: the same 400 for a request sent after that first refusal: the kit had
+ *   been told and sent doomed batches anyway (our own error).
  * - validation: an upsert 400 for a batch holding an invalid email (our data; HubSpot counts it).
  * - rate-limited: a 429 the emulator's limiter gave, not a fault: we over-sent.
  * - conflict: a 409 (e.g. two processes re-creating the same property at once).
  * - other: anything else.
  */
-export type ErrorCause = 'injected-fault' | 'token-revoked' | 'refresh-refused' | 'property-deleted' | 'validation' | 'rate-limited' | 'conflict' | 'other';
+export type ErrorCause =
+  | 'injected-fault'
+  | 'token-revoked'
+  | 'refresh-refused'
+  | 'property-deleted'
+  | 'property-deleted-resent'
+  | 'validation'
+  | 'rate-limited'
+  | 'conflict'
+  | 'other';
 
-export const ERROR_CAUSES: readonly ErrorCause[] = ['injected-fault', 'token-revoked', 'refresh-refused', 'property-deleted', 'validation', 'rate-limited', 'conflict', 'other'];
+export const ERROR_CAUSES: readonly ErrorCause[] = [
+  'injected-fault',
+  'token-revoked',
+  'refresh-refused',
+  'property-deleted',
+  'property-deleted-resent',
+  'validation',
+  'rate-limited',
+  'conflict',
+  'other',
+];
 
 /** Causes the run itself provoked on HubSpot's side (a customer or HubSpot would cause them in production). */
 export const DISRUPTION_CAUSES: readonly ErrorCause[] = ['token-revoked', 'refresh-refused', 'property-deleted'];
@@ -314,6 +338,20 @@ export interface PropertyDeletionWindow {
   from: number;
   /** When the property was seen active again (or the end of the run). */
   to: number;
+  /** HubSpot's first PROPERTY_DOESNT_EXIST refusal in the window (summarizeErrors fills it in). */
+  firstRefusalAt?: number;
+}
+
+const inWindow = (request: LoggedRequest, window: PropertyDeletionWindow) => window.hubId === request.hubId && request.at >= window.from && request.at <= window.to;
+const isDeletionRefusal = (request: LoggedRequest) => request.route === 'contacts.batchUpsert' && request.status === 400 && request.fault === undefined && !request.invalidEmailInBody;
+
+/** Each window with the time of the first refusal in it: requests sent after that were sent knowingly. */
+export function withFirstRefusal(requests: readonly LoggedRequest[], windows: readonly PropertyDeletionWindow[]): PropertyDeletionWindow[] {
+  return windows.map((window) => {
+    let first: number | undefined;
+    for (const request of requests) if (isDeletionRefusal(request) && inWindow(request, window) && (first === undefined || request.at < first)) first = request.at;
+    return first === undefined ? { ...window } : { ...window, firstRefusalAt: first };
+  });
 }
 
 export function classifyRequest(request: LoggedRequest, windows: readonly PropertyDeletionWindow[] = []): ErrorCause | null {
@@ -325,7 +363,8 @@ export function classifyRequest(request: LoggedRequest, windows: readonly Proper
   if (request.status === 409) return 'conflict';
   if (request.route === 'contacts.batchUpsert' && request.status === 400) {
     if (request.invalidEmailInBody) return 'validation';
-    if (windows.some((window) => window.hubId === request.hubId && request.at >= window.from && request.at <= window.to)) return 'property-deleted';
+    const window = windows.find((candidate) => inWindow(request, candidate));
+    if (window) return window.firstRefusalAt !== undefined && (request.sentAt ?? request.at) > window.firstRefusalAt ? 'property-deleted-resent' : 'property-deleted';
   }
   return 'other';
 }
@@ -349,8 +388,9 @@ export interface ErrorSummary {
 export function summarizeErrors(requests: readonly LoggedRequest[], windows: readonly PropertyDeletionWindow[] = []): ErrorSummary {
   const byCause = Object.fromEntries(ERROR_CAUSES.map((cause) => [cause, 0])) as Record<ErrorCause, number>;
   let errors = 0;
+  const known = withFirstRefusal(requests, windows);
   for (const request of requests) {
-    const cause = classifyRequest(request, windows);
+    const cause = classifyRequest(request, known);
     if (cause === null) continue;
     errors += 1;
     byCause[cause] += 1;
