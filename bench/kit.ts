@@ -113,6 +113,7 @@ export function sampleRss(everyMs = 50): { stop(): number } {
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage.rss());
   }, everyMs);
+  timer.unref();
   return {
     stop() {
       clearInterval(timer);
