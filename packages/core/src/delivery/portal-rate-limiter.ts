@@ -18,7 +18,7 @@ export interface PortalRateLimitOptions {
 export const DEFAULT_PORTAL_RATE_LIMIT: PortalRateLimitOptions = {
   maxRequests: 100,
   intervalMs: 10_000,
-  safetyMarginMs: 150,
+  safetyMarginMs: 250,
   concurrency: 8,
 };
 
@@ -85,7 +85,9 @@ export class PortalRateLimiter {
     if (status === 429) {
       // We over-sent (another process or app shares the budget): stop for a tenth of the window.
       this.pauseFor(Math.ceil(interval / 10));
-    } else if (headers['x-hubspot-ratelimit-remaining'] !== undefined && Number.isFinite(remaining) && remaining <= 0) {
+    } else if (headers['x-hubspot-ratelimit-remaining'] !== undefined && Number.isFinite(remaining) && remaining <= 0 && this.sentInWindow() < this.max) {
+      // The window is spent, and not by us alone (another process or app shares the budget):
+      // hold back one slot's worth. When our own requests used it up, the queue already waits.
       this.pauseFor(Math.ceil(interval / this.max));
     }
   }
@@ -105,6 +107,11 @@ export class PortalRateLimiter {
     });
   }
 
+  private sentInWindow(): number {
+    const horizon = Date.now() - this.options.intervalMs - this.options.safetyMarginMs;
+    return this.starts.filter((start) => start >= horizon).length;
+  }
+
   private recordStart(at: number): void {
     this.starts.push(at);
     const horizon = at - this.options.intervalMs - this.options.safetyMarginMs;
@@ -120,8 +127,8 @@ export class PortalRateLimiter {
     this.max = max;
     const previous = this.queue;
     const next = this.createQueue(max);
-    const horizon = Date.now() - this.options.intervalMs - this.options.safetyMarginMs;
-    const usedInWindow = this.starts.filter((start) => start >= horizon).length + previous.pending;
+    // Requests in flight were recorded when they started, so the window count covers them too.
+    const usedInWindow = this.sentInWindow();
     for (let index = 0; index < Math.min(usedInWindow, max); index += 1) void next.add(async () => {});
     if (previous.isPaused) next.pause();
     this.queue = next;

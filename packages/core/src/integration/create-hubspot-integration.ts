@@ -23,7 +23,7 @@ import {
   countQueue,
   listFailures,
   markFailed,
-  markPushed,
+  markManyPushed,
   nextDueAt,
   purgeContactData,
   reclaimExpiredLeases,
@@ -47,8 +47,16 @@ import {
 
 /** Rows one worker claims per round for one org: ten full batches. */
 const CLAIM_SIZE = 1_000;
-/** Orgs drained side by side; each has its own rate limiter, so a slow portal only slows itself. */
-const ORG_CONCURRENCY = 16;
+/**
+ * Claims in flight at once across all orgs. Each mostly waits on its portal's limiter or on
+ * HubSpot, so many are cheap; every org has its own limiter, so a slow portal only slows itself.
+ */
+const CLAIM_CONCURRENCY = 64;
+/**
+ * Claims in flight per org: two, so the next claim's batches are already queued at the limiter
+ * while the previous one is being settled, and the portal's window never sits idle.
+ */
+const CLAIMS_PER_ORG = 2;
 
 const emptyDrain = (): DrainResult => ({ pushed: 0, created: 0, updated: 0, failed: 0, retried: 0, held: 0, batches: 0 });
 
@@ -260,33 +268,63 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
     setMaxListeners(0, signal);
     const total = emptyDrain();
     let budget = drainOptions.maxRows ?? Number.POSITIVE_INFINITY;
-    const orgQueue = new PQueue({ concurrency: ORG_CONCURRENCY });
-    const drainOrg = async (orgId: string) => {
-      while (!signal.aborted && budget > 0) {
-        const rows = await claimDueRows(db, { workerId, now: now(), leaseMs, limit: Math.min(CLAIM_SIZE, budget), orgId });
-        if (rows.length === 0) return;
-        budget -= rows.length;
-        let result: DrainResult;
-        try {
-          result = await pushRows(orgId, rows, signal);
-        } catch (error) {
-          // Give the rows back now (if the database lets us) rather than after the lease lapses;
-          // rows already settled are not ours any more, so the guarded release skips them.
-          await releaseLease(db, { ids: rows.map((row) => row.id), workerId }).catch(() => undefined);
-          throw error;
-        }
-        addDrain(total, result);
-        drainOptions.onBatch?.({ ...total });
-        if (result.held > 0 && result.pushed === 0) return;
+    const claims = new PQueue({ concurrency: CLAIM_CONCURRENCY });
+    const active = new Map<string, number>();
+    const failures: unknown[] = [];
+    let progressed: boolean;
+
+    /** One claim of one org; returns whether that org probably has more due rows. */
+    const drainOnce = async (orgId: string): Promise<boolean> => {
+      if (signal.aborted || budget <= 0) return false;
+      const rows = await claimDueRows(db, { workerId, now: now(), leaseMs, limit: Math.min(CLAIM_SIZE, budget), orgId });
+      if (rows.length === 0) return false;
+      budget -= rows.length;
+      let result: DrainResult;
+      try {
+        result = await pushRows(orgId, rows, signal);
+      } catch (error) {
+        // Give the rows back now (if the database lets us) rather than after the lease lapses;
+        // rows already settled are not ours any more, so the guarded release skips them.
+        await releaseLease(db, { ids: rows.map((row) => row.id), workerId }).catch(() => undefined);
+        throw error;
       }
+      addDrain(total, result);
+      drainOptions.onBatch?.({ ...total });
+      if (result.pushed + result.failed + result.retried > 0) progressed = true;
+      return rows.length === CLAIM_SIZE && !(result.held > 0 && result.pushed === 0);
     };
+
+    // Round-robin: an org that still has work goes to the back of the line after each claim, so
+    // fifty portals share the workers claim by claim instead of waiting for one backlog to empty.
+    const schedule = (orgId: string): void => {
+      const running = active.get(orgId) ?? 0;
+      if (running >= CLAIMS_PER_ORG || signal.aborted || budget <= 0) return;
+      active.set(orgId, running + 1);
+      void claims.add(async () => {
+        let more = false;
+        try {
+          more = await drainOnce(orgId);
+        } catch (error) {
+          failures.push(error);
+        } finally {
+          active.set(orgId, (active.get(orgId) ?? 1) - 1);
+        }
+        if (more && failures.length === 0) {
+          schedule(orgId);
+          schedule(orgId);
+        }
+      });
+    };
+
     for (;;) {
       const orgs = await dueOrgIds(drainOptions.orgId);
       if (orgs.length === 0 || signal.aborted || budget <= 0) break;
-      const settledBefore = total.pushed + total.failed + total.retried;
-      await orgQueue.addAll(orgs.map((orgId) => () => drainOrg(orgId)));
+      progressed = false;
+      for (const orgId of orgs) schedule(orgId);
+      await claims.onIdle();
+      if (failures.length > 0) throw failures[0];
       // Nothing settled (every due row was held): stop rather than spin; reconnect nudges again.
-      if (total.pushed + total.failed + total.retried === settledBefore) break;
+      if (!progressed) break;
     }
     return total;
   }
@@ -338,12 +376,13 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
     const held: string[] = [];
     let heldError: { code: string; message: string } | null = null;
     let lastFailure: { code: string; message: string } | null = null;
+    const pushed: Array<{ id: string; version: number; contactId: string | null }> = [];
     for (const outcome of outcomes) {
       const row = rowsByKey.get(outcome.key)!;
       const guard = { id: row.id, version: row.version, workerId };
       switch (outcome.status) {
         case 'pushed':
-          await markPushed(db, { ...guard, contactId: outcome.contactId, now: at });
+          pushed.push({ id: row.id, version: row.version, contactId: outcome.contactId });
           log.push({ orgId, inviteId: row.inviteId, email: row.email, outcome: outcome.created ? 'created' : 'updated', hubspotContactId: outcome.contactId, correlationId: outcome.correlationId, attempt: outcome.attempts, createdAt: at });
           result.pushed += 1;
           if (outcome.created) result.created += 1;
@@ -371,6 +410,7 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
           break;
       }
     }
+    if (pushed.length > 0) await markManyPushed(db, { workerId, now: at, rows: pushed });
     if (held.length > 0) await releaseLease(db, { ids: held, workerId });
     if (log.length > 0) await appendSyncLog(db, log);
     if (result.pushed > 0) {
@@ -498,6 +538,7 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
         },
         at,
       );
+      tokens.forget(orgId);
       const reconnected = previous?.status === 'must_reconnect';
       if (reconnected) {
         await notifier
@@ -558,6 +599,7 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
       if (connection.refreshTokenEnc) {
         await oauth.revoke(cipher.decrypt(connection.refreshTokenEnc)).catch((error: unknown) => logger.warn('token revoke during disconnect failed', { orgId, message: (error as Error).message }));
       }
+      tokens.forget(orgId);
       const at = now();
       await updateConnection(db, orgId, { status: 'disconnected', accessTokenEnc: null, refreshTokenEnc: null, accessExpiresAt: null, lastErrorCode: null, lastErrorMessage: null, lastErrorAction: null, lastErrorAt: null }, at);
       logger.info('hubspot disconnected', { orgId, portalId: connection.portalId });

@@ -26,8 +26,21 @@ export interface TokenKeeperOptions {
  * BAD_REFRESH_TOKEN: the app was uninstalled or the token revoked) turns the connection
  * `must_reconnect`, alerts the owner once, and stops all traffic to that portal until reconnect.
  */
+/** How long a token read from the database is reused without reading it again. */
+const TOKEN_CACHE_MS = 30_000;
+
 export function createTokenKeeper(options: TokenKeeperOptions) {
   const inFlight = new Map<string, Promise<string>>();
+  // A drain asks for the token once per batch; reading and decrypting the connection row each time
+  // cost a query per 100 contacts. Access tokens stay valid until they expire, so a short cache is
+  // safe; a 401 still forces a refresh, and claims never include rows of a disconnected org.
+  const cache = new Map<string, { token: string; freshUntil: number }>();
+
+  function remember(orgId: string, token: string, expiresAt: Date | null): void {
+    const now = options.clock.now();
+    const freshUntil = Math.min(now + TOKEN_CACHE_MS, (expiresAt?.getTime() ?? now) - options.refreshAheadMs);
+    if (freshUntil > now) cache.set(orgId, { token, freshUntil });
+  }
 
   function usable(connection: Connection): boolean {
     return (
@@ -47,10 +60,21 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
   }
 
   async function accessToken(orgId: string): Promise<string> {
+    const cached = cache.get(orgId);
+    if (cached && cached.freshUntil > options.clock.now()) return cached.token;
     const connection = await getConnection(options.db, orgId);
     assertConnected(orgId, connection);
-    if (usable(connection)) return options.cipher.decrypt(connection.accessTokenEnc!);
+    if (usable(connection)) {
+      const token = options.cipher.decrypt(connection.accessTokenEnc!);
+      remember(orgId, token, connection.accessExpiresAt);
+      return token;
+    }
     return refresh(orgId, null);
+  }
+
+  /** Drops what this process remembers about an org (disconnect, reconnect). */
+  function forget(orgId: string): void {
+    cache.delete(orgId);
   }
 
   /**
@@ -58,6 +82,7 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
    * the stored token has changed since that one was handed out.
    */
   function refresh(orgId: string, staleAccessToken: string | null): Promise<string> {
+    cache.delete(orgId);
     const running = inFlight.get(orgId);
     if (running) return running;
     const promise = refreshLocked(orgId, staleAccessToken).finally(() => inFlight.delete(orgId));
@@ -71,11 +96,15 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
       const connection = await getConnectionForUpdate(trx, orgId);
       assertConnected(orgId, connection);
       const current = connection.accessTokenEnc ? options.cipher.decrypt(connection.accessTokenEnc) : null;
-      if (current && usable(connection) && (staleAccessToken === null || current !== staleAccessToken)) return current;
+      if (current && usable(connection) && (staleAccessToken === null || current !== staleAccessToken)) {
+        remember(orgId, current, connection.accessExpiresAt);
+        return current;
+      }
       if (!connection.refreshTokenEnc) throw new HubSpotKitError('MUST_RECONNECT', 'No refresh token is stored; an admin must reconnect');
       try {
         const tokens = await options.oauth.refresh(options.cipher.decrypt(connection.refreshTokenEnc));
         const now = options.clock.now();
+        const expiresAt = new Date(now + tokens.expiresInSeconds * 1000);
         await updateConnection(
           trx,
           orgId,
@@ -83,10 +112,11 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
             accessTokenEnc: options.cipher.encrypt(tokens.accessToken),
             // HubSpot refresh tokens do not rotate, but store whatever comes back.
             refreshTokenEnc: options.cipher.encrypt(tokens.refreshToken),
-            accessExpiresAt: new Date(now + tokens.expiresInSeconds * 1000),
+            accessExpiresAt: expiresAt,
           },
           new Date(now),
         );
+        remember(orgId, tokens.accessToken, expiresAt);
         options.logger.info('hubspot access token refreshed', { orgId, portalId: connection.portalId });
         return tokens.accessToken;
       } catch (error) {
@@ -144,7 +174,7 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
     }
   }
 
-  return { accessToken, refresh };
+  return { accessToken, refresh, forget };
 }
 
 export type TokenKeeper = ReturnType<typeof createTokenKeeper>;
