@@ -17,7 +17,10 @@ const workerId = env('CHAOS_WORKER_ID');
 const settings = JSON.parse(env('CHAOS_WORKER_SETTINGS')) as { leaseMs: number; requestTimeoutMs: number; retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number } };
 const say = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ workerId, ...event })}\n`);
 
-const db = createPostgresDatabase(env('CHAOS_DATABASE_URL'), { max: 4 });
+// knex's own connection warnings (the run restarts the database) are counted, not printed.
+const knexWarnings = { count: 0 };
+const quiet = { debug() {}, info() {}, warn: () => void (knexWarnings.count += 1), error: () => void (knexWarnings.count += 1) };
+const db = createPostgresDatabase(env('CHAOS_DATABASE_URL'), { max: 4, logger: quiet });
 const integration = createTestIntegration(db, { url: env('CHAOS_EMULATOR_URL') }, { workerId, ...settings });
 const stop = new AbortController();
 process.on('SIGTERM', () => stop.abort());
@@ -67,6 +70,6 @@ while (!stop.signal.aborted) {
     await pause(250);
   }
 }
-say({ event: 'done', ...totals });
+say({ event: 'done', ...totals, knexWarnings: knexWarnings.count });
 await integration.close();
 await db.destroy();

@@ -265,6 +265,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
     requestLogLimit: 1_000_000,
   });
   let database: PostgresTestDatabase | null = null;
+  let mainDb: Db | null = null;
   let sweeperDb: Db | null = null;
   const integrations: HubSpotIntegration[] = [];
   const workers: WorkerHandle[] = [];
@@ -274,9 +275,12 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
   const loops: Array<Promise<void>> = [];
   try {
     database = await createPostgresTestDatabase(options.quick ? 'chaos_quick' : 'chaos');
-    const db = database.db;
-    sweeperDb = createPostgresDatabase(database.connectionString, { max: 4 });
+    // Own pools (not the harness's) so knex's connection warnings during the outage are counted
+    // rather than printed; the harness's pool only creates and drops the database.
     const warnings: Record<string, number> = {};
+    mainDb = createPostgresDatabase(database.connectionString, { max: 10, logger: countingLogger(warnings) });
+    const db = mainDb;
+    sweeperDb = createPostgresDatabase(database.connectionString, { max: 4, logger: countingLogger(warnings) });
     const main = createTestIntegration(db, emulator, { ...WORKER_SETTINGS, workerId: 'main', logger: countingLogger(warnings) });
     const sweeper = createTestIntegration(sweeperDb, emulator, { ...WORKER_SETTINGS, workerId: 'sweeper', logger: countingLogger(warnings) });
     integrations.push(main, sweeper);
@@ -506,7 +510,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
           postgresDetail = `restart failed: ${(error as Error).message}`;
         }
       } else {
-        const admin = createPostgresDatabase(testServerUrl(), { max: 1 });
+        const admin = createPostgresDatabase(testServerUrl(), { max: 1, logger: countingLogger({}) });
         try {
           const killed = await admin.raw('SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()', [database!.databaseName]);
           const count = (killed.rows as Array<{ killed: boolean }>).filter((row) => row.killed).length;
@@ -692,6 +696,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
     await Promise.allSettled(workers.map((worker) => stopWorker(worker, 5_000)));
     await Promise.allSettled(integrations.map((integration) => integration.close()));
     await sweeperDb?.destroy().catch(() => undefined);
+    await mainDb?.destroy().catch(() => undefined);
     await emulator.close();
     await database?.drop().catch(() => undefined);
   }
