@@ -39,7 +39,7 @@ import {
   type PropertyDeletionWindow,
   type Verdict,
 } from './verify.js';
-import { buildWorkload, snapshotsAt, type Candidate, type CandidateKind, type OrgPortal, type PlannedSnapshot, type Stage, type Workload } from './workload.js';
+import { buildWorkload, snapshotsAt, type Candidate, type CandidateKind, type OrgPortal, type PlannedSnapshot, type Stage } from './workload.js';
 
 type Db = ReturnType<typeof createPostgresDatabase>;
 
@@ -643,7 +643,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
     check('uninstall + reconnect', mustReconnectSeen && heldAtReconnect > 0 && reconnected, `must_reconnect seen: ${mustReconnectSeen}; ${heldAtReconnect} rows held; reconnected: ${reconnected}`);
     const recreated = requests.filter((request) => request.route === 'properties.create' && request.hubId === propertyOrg.hubId && (request.status === 201 || request.status === 200) && request.at >= (deletionWindows[0]?.from ?? 0)).length;
     check('deleted property', propertyRestored && recreated > 0, `${DELETED_PROPERTY} restored: ${propertyRestored}; ${recreated} successful property creates after the deletion`);
-    check(options.restartPostgres ? 'postgres restart' : 'postgres backends terminated', postgresOk && steadyExit.code === 0, `${postgresDetail}; steady worker exit code ${steadyExit.code ?? steadyExit.signal}`);
+    check(options.restartPostgres ? 'postgres restart' : 'postgres backends terminated', postgresOk && steadyExit.code === 0, `${postgresDetail}; steady worker exit code ${steadyExit.code ?? steadyExit.signal}${steadyExit.code === 0 ? '' : `: ${steady.stderr().slice(-300)}`}`);
     const inProgressCount = [...partials.values()].reduce((sum, list) => sum + list.length, 0);
     check(
       'two sweeps at once',
@@ -701,5 +701,3 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
     await database?.drop().catch(() => undefined);
   }
 }
-
-export type { Workload };
