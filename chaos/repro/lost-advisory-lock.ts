@@ -31,6 +31,12 @@ try {
   console.log(`b while a leads: ran=${(await b.runExclusive('jc-hubspot-sweep:partial', job)).ran}`);
   const killed = await admin.raw("SELECT pg_terminate_backend(pid) FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE locktype = 'advisory' AND datname = ?", [database.databaseName]);
   console.log(`terminated ${killed.rows.length} lock session(s)`);
+  // pg_terminate_backend only signals: wait until the server has really dropped the session's lock.
+  for (let waited = 0; waited < 5_000; waited += 50) {
+    const held = await admin.raw("SELECT count(*) AS n FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE locktype = 'advisory' AND datname = ?", [database.databaseName]);
+    if (Number((held.rows as Array<{ n: unknown }>)[0]?.n) === 0) break;
+    await sleep(50);
+  }
   console.log(`b after that: ran=${(await b.runExclusive('jc-hubspot-sweep:partial', job)).ran}; most leaders at once: ${most}`);
   console.log(`a returned ${JSON.stringify(await leading)}`);
   const bug = most > 1;
