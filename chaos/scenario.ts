@@ -431,6 +431,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
 
     let leasedAtKill = 0;
     let doomed: WorkerHandle | undefined;
+    let slowDown: FaultRule | undefined;
     const leasedByDoomed = async () => Number(((await db('hubspot_outbox').where({ lease_owner: 'doomed' }).count('* as n')) as Array<{ n: unknown }>)[0]?.n ?? 0);
     const killSlice = at(0.3);
     beforeSlice.set(killSlice, async () => {
@@ -444,6 +445,9 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
       doomed = startWorker('doomed', { databaseUrl: database!.connectionString, emulatorUrl: emulator.url, leaseMs: DOOMED_LEASE_MS });
       workers.push(doomed);
       await Promise.race([doomed.ready, sleep(30_000)]);
+      // HubSpot slows down (answers within the client's timeout), so the doomed worker is inside
+      // a push, its whole claim leased, when it dies; it is the only one draining now.
+      slowDown = emulator.addFault({ route: 'contacts.batchUpsert', latencyMs: 800, times: 12 });
     });
     disruptions.set(killSlice, async () => {
       try {
@@ -451,6 +455,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
         // Mid-batch: it holds leases only between claiming rows and settling them.
         doomed?.child.kill('SIGKILL');
         leasedAtKill = await leasedByDoomed();
+        if (slowDown?.id !== undefined) emulator.removeFault(slowDown.id);
         await doomed?.exited;
         event(`SIGKILLed worker process "doomed" holding ${leasedAtKill} leased rows (lease ${DOOMED_LEASE_MS} ms)`);
       } finally {
