@@ -129,6 +129,8 @@ const workerScript = fileURLToPath(new URL('./drain-worker.ts', import.meta.url)
 const execFileAsync = promisify(execFile);
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** A timeout to race against: unref'd, so a race that was won does not keep the process alive. */
+const deadline = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** Polls `condition` until it holds or the time is up; errors (a restarting database) count as "not yet". */
 async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 100): Promise<boolean> {
@@ -444,7 +446,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
       await waitFor(() => steady.events.filter((entry) => entry.event === 'paused').length > pausedBefore, 30_000, 10);
       doomed = startWorker('doomed', { databaseUrl: database!.connectionString, emulatorUrl: emulator.url, leaseMs: DOOMED_LEASE_MS });
       workers.push(doomed);
-      await Promise.race([doomed.ready, sleep(30_000)]);
+      await Promise.race([doomed.ready, deadline(30_000)]);
       // HubSpot slows down (answers within the client's timeout), so the doomed worker is inside
       // a push, its whole claim leased, when it dies; it is the only one draining now.
       slowDown = emulator.addFault({ route: 'contacts.batchUpsert', latencyMs: 800, times: 12 });
@@ -561,7 +563,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
     const source: InProgressInviteSource = async function* inProgress(orgId) {
       // Hold the first page until the other sweep has been turned away (or 3 s passed), so the two
       // really overlap and the advisory lock, not timing, decides who works.
-      await Promise.race([otherSweepSettled, sleep(3_000)]);
+      await Promise.race([otherSweepSettled, deadline(3_000)]);
       startCompletions();
       const list = partials.get(orgId) ?? [];
       for (let start = 0; start < list.length; start += pageSize) {
