@@ -48,8 +48,16 @@ export interface PortalSession {
   accessToken(): Promise<string>;
   /** After a 401: refresh now. Throws `MUST_RECONNECT` when HubSpot refuses the refresh. */
   refreshAfterUnauthorized(): Promise<string>;
-  /** Re-creates missing properties (a customer deleted one); called at most once per delivery. */
+  /**
+   * Re-creates missing properties (a customer deleted one). Every chunk that meets the missing
+   * property calls it; the session runs one bootstrap for all of them.
+   */
   rebootstrap(): Promise<void>;
+  /**
+   * Called before every send: renews the caller's hold on these items and returns the keys it
+   * still holds. Items it lost (a lease lapsed while HubSpot hung) are not sent.
+   */
+  claimForSend?(keys: string[]): Promise<Set<string>>;
 }
 
 export interface ContactDeliveryOptions {
@@ -74,7 +82,8 @@ interface Context {
   outcomes: Map<string, DeliveryOutcome>;
   attempts: Map<string, number>;
   refreshed: boolean;
-  rebootstrapped: boolean;
+  /** Chunks that already waited for a re-bootstrap after HubSpot said a property is missing. */
+  rebootstrapped: WeakSet<DeliveryItem[]>;
 }
 
 /**
@@ -87,7 +96,7 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
 
   async function deliver(session: PortalSession, items: DeliveryItem[], signal?: AbortSignal): Promise<DeliveryOutcome[]> {
-    const context: Context = { session, signal, outcomes: new Map(), attempts: new Map(), refreshed: false, rebootstrapped: false };
+    const context: Context = { session, signal, outcomes: new Map(), attempts: new Map(), refreshed: false, rebootstrapped: new WeakSet() };
     const latestByEmail = new Map<string, DeliveryItem>();
     for (const item of items) {
       context.attempts.set(item.key, item.attempts);
@@ -111,6 +120,15 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
       if (context.signal?.aborted) {
         settle(context, chunk, (item, attempts) => ({ key: item.key, status: 'held', error: { code: 'SHUTTING_DOWN', message: 'Delivery stopped before this invite was sent' }, attempts }));
         return;
+      }
+      if (context.session.claimForSend) {
+        const held = await context.session.claimForSend(chunk.map((item) => item.key));
+        const lost = chunk.filter((item) => !held.has(item.key));
+        if (lost.length > 0) {
+          settle(context, lost, (item, attempts) => ({ key: item.key, status: 'held', error: { code: 'LEASE_LOST', message: 'Another worker took over this invite' }, attempts }));
+          chunk = chunk.filter((item) => held.has(item.key));
+          if (chunk.length === 0) return;
+        }
       }
       for (const item of chunk) context.attempts.set(item.key, (context.attempts.get(item.key) ?? 0) + 1);
       let response: UpsertResponse;
@@ -172,14 +190,17 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
       settle(context, chunk, (item, attempts) => ({ key: item.key, status: 'held', error: failure, attempts }));
       return 'done';
     }
-    if (error.status === 400 && isUnknownProperty(error) && !context.rebootstrapped) {
+    const unknownProperty = error.status === 400 && isUnknownProperty(error);
+    if (unknownProperty && !context.rebootstrapped.has(chunk)) {
       refund();
-      context.rebootstrapped = true;
+      context.rebootstrapped.add(chunk);
       options.logger.warn('hubspot reports a missing jc_* property; re-running the bootstrap', { portalId: context.session.portalId, message: error.message });
       await context.session.rebootstrap();
       return 'again';
     }
-    if (error.status !== null && error.status >= 400 && error.status < 500 && !error.retryable && error.status !== 401) {
+    // Still missing after a re-bootstrap: a new property takes HubSpot a moment to accept writes,
+    // so this is transient (the path below), never a reason to fail the invites in the batch.
+    if (!unknownProperty && error.status !== null && error.status >= 400 && error.status < 500 && !error.retryable && error.status !== 401) {
       refund();
       await isolate(context, chunk, error, failure);
       return 'done';
@@ -306,6 +327,7 @@ function failureCode(error: HubSpotCallError): string {
   if (error.status === 403) return error.category === 'MISSING_SCOPES' ? 'MISSING_SCOPES' : 'HUBSPOT_FORBIDDEN';
   if (error.status !== null && error.status >= 500) return 'HUBSPOT_UNAVAILABLE';
   if (error.status === 423) return 'HUBSPOT_LOCKED';
+  if (isUnknownProperty(error)) return 'PROPERTIES_MISSING';
   return error.category ?? `HUBSPOT_HTTP_${error.status ?? 'ERROR'}`;
 }
 

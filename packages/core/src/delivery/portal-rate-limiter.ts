@@ -31,6 +31,14 @@ export const DEFAULT_PORTAL_RATE_LIMIT: PortalRateLimitOptions = {
 export class PortalRateLimiter {
   private queue: PQueue;
   private max: number;
+  /**
+   * Our share of the budget (AIMD, as TCP does): halved on a 429, grown back by a tenth of the
+   * ceiling each quiet window. Alone on a portal it stays at the ceiling; when other processes send
+   * to the same portal (several host instances, each with its own limiter) they settle on shares
+   * that add up to what HubSpot allows instead of drowning in 429s.
+   */
+  private share: number;
+  private lastShareChange = 0;
   private readonly starts: number[] = [];
   private pauseTimer: NodeJS.Timeout | undefined;
 
@@ -41,7 +49,13 @@ export class PortalRateLimiter {
     private readonly onMaxLearned?: (max: number) => void,
   ) {
     this.max = options.maxRequests;
+    this.share = this.max;
     this.queue = this.createQueue(this.max);
+  }
+
+  /** Requests per window this process currently allows itself (at most the ceiling). */
+  get currentShare(): number {
+    return this.share;
   }
 
   get maxRequests(): number {
@@ -61,6 +75,7 @@ export class PortalRateLimiter {
     const queue = this.queue;
     return queue.add(
       async () => {
+        await this.waitForShare(signal);
         this.recordStart(Date.now());
         try {
           const result = await task();
@@ -83,7 +98,9 @@ export class PortalRateLimiter {
     const remaining = Number(headers['x-hubspot-ratelimit-remaining']);
     const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds']) || this.options.intervalMs;
     if (status === 429) {
-      // We over-sent (another process or app shares the budget): stop for a tenth of the window.
+      // We over-sent (another process or app shares the budget): halve our share and stop for a
+      // tenth of the window.
+      this.shrinkShare();
       this.pauseFor(Math.ceil(interval / 10));
     } else if (headers['x-hubspot-ratelimit-remaining'] !== undefined && Number.isFinite(remaining) && remaining <= 0 && this.sentInWindow() < this.max) {
       // The window is spent, and not by us alone (another process or app shares the budget):
@@ -105,6 +122,40 @@ export class PortalRateLimiter {
       interval: this.options.intervalMs + this.options.safetyMarginMs,
       strict: true,
     });
+  }
+
+  private shrinkShare(): void {
+    const now = Date.now();
+    // Many requests in flight answer 429 together; that is one signal, not many.
+    if (now - this.lastShareChange < this.options.intervalMs / 2) return;
+    this.share = Math.max(1, Math.floor(this.share / 2));
+    this.lastShareChange = now;
+    this.logger.info('hubspot rate limit: sharing the portal budget', { portalId: this.portalId, share: this.share, max: this.max });
+  }
+
+  private growShare(now: number): void {
+    if (this.share >= this.max || now - this.lastShareChange < this.options.intervalMs) return;
+    this.share = Math.min(this.max, this.share + Math.max(1, Math.round(this.max / 10)));
+    this.lastShareChange = now;
+  }
+
+  /** Waits until a request fits our share of the window (the queue alone enforces the ceiling). */
+  private async waitForShare(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      this.growShare(now);
+      const windowMs = this.options.intervalMs + this.options.safetyMarginMs;
+      while (this.starts.length > 0 && this.starts[0]! < now - windowMs) this.starts.shift();
+      if (this.starts.length < this.share) return;
+      const frees = this.starts[this.starts.length - this.share]! + windowMs - now + 1;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, Math.max(1, frees));
+        signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        }, { once: true });
+      });
+    }
   }
 
   private sentInWindow(): number {

@@ -28,6 +28,7 @@ import {
   purgeContactData,
   reclaimExpiredLeases,
   releaseLease,
+  renewLeases,
   reschedule,
   retryFailedRows,
   upsertSnapshot,
@@ -205,6 +206,25 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
     return report;
   }
 
+  // One bootstrap per org at a time, and none again right after one finished: every batch in
+  // flight meets a deleted property at once, and each would otherwise re-run the bootstrap.
+  const rebootstraps = new Map<string, Promise<void>>();
+  const lastRebootstrapAt = new Map<string, number>();
+  function sharedRebootstrap(connection: Connection): Promise<void> {
+    const finishedAt = lastRebootstrapAt.get(connection.orgId);
+    if (finishedAt !== undefined && clock.now() - finishedAt < 5_000) return Promise.resolve();
+    let running = rebootstraps.get(connection.orgId);
+    if (!running) {
+      running = runBootstrap(connection)
+        .then(() => {
+          lastRebootstrapAt.set(connection.orgId, clock.now());
+        })
+        .finally(() => rebootstraps.delete(connection.orgId));
+      rebootstraps.set(connection.orgId, running);
+    }
+    return running;
+  }
+
   // ---- dispatcher: pushes as soon as something is enqueued, and again when retries fall due ----
   let draining: Promise<DrainResult> | null = null;
   let drainAgain = false;
@@ -360,9 +380,8 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
         const current = await tokens.accessToken(orgId).catch(() => null);
         return tokens.refresh(orgId, current);
       },
-      rebootstrap: async () => {
-        await runBootstrap(connection);
-      },
+      rebootstrap: () => sharedRebootstrap(connection),
+      claimForSend: async (keys) => new Set(await renewLeases(db, { ids: keys, workerId, until: new Date(clock.now() + leaseMs) })),
     };
     const outcomes = await delivery.deliver(session, items, signal);
     await settleOutcomes(orgId, outcomes, rowsByKey, result);

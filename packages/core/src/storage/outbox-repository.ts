@@ -265,6 +265,22 @@ export async function releaseLease(db: Db, input: { ids: readonly string[]; work
   );
 }
 
+/**
+ * Extends this worker's lease on the given rows, right before it sends them again. Returns the ids
+ * it still holds: a row whose lease lapsed and was reclaimed (or taken by another worker) is not
+ * ours to send any more; sending it anyway could land an older snapshot after a newer one.
+ */
+export async function renewLeases(db: Db, input: { ids: readonly string[]; workerId: string; until: Date }): Promise<string[]> {
+  const ids = input.ids.filter(isRowId);
+  if (ids.length === 0) return [];
+  const rows = await queryRows<{ id: string | number }>(
+    db,
+    `UPDATE ${TABLE} SET lease_expires_at = ? WHERE id IN (${placeholders(ids.length)}) AND lease_owner = ? RETURNING id`,
+    [input.until, ...ids, input.workerId],
+  );
+  return rows.map((row) => String(row.id));
+}
+
 /** Clears leases that expired (their worker died or stalled). Returns how many. */
 export async function reclaimExpiredLeases(db: Db, now: Date): Promise<number> {
   return execute(
