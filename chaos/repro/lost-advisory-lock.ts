@@ -5,7 +5,8 @@
 // Expected: the leader notices (the lock connection's error/end) and its task is aborted or at
 // least reported as having lost the lock.
 //   pnpm exec tsx --conditions=@jobcannon/source chaos/repro/lost-advisory-lock.ts
-// Exits 1 while the bug is there, 0 once it is fixed.
+// Exits 1 while the bug is there, 0 once it is fixed (the leader's task is told through its lock
+// signal, stops, and runExclusive reports lockLost: true).
 import { createPostgresDatabase } from '@jobcannon/hubspot-core';
 import { createPostgresTestDatabase, createTestIntegration, startTestEmulator, testServerUrl } from '@jobcannon/hubspot-core/test-support';
 
@@ -20,10 +21,17 @@ try {
   await a.migrate();
   let leaders = 0;
   let most = 0;
-  const job = async () => {
+  // A well-behaved leader: it stops when runExclusive says the lock is gone (as the sweep does).
+  const job = async (lockSignal: AbortSignal) => {
     leaders += 1;
     most = Math.max(most, leaders);
-    await sleep(3_000);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 3_000);
+      lockSignal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     leaders -= 1;
   };
   const leading = a.runExclusive('jc-hubspot-sweep:partial', job).catch((error: Error) => `threw: ${error.message}`);
@@ -39,7 +47,9 @@ try {
   }
   console.log(`b after that: ran=${(await b.runExclusive('jc-hubspot-sweep:partial', job)).ran}; most leaders at once: ${most}`);
   console.log(`a returned ${JSON.stringify(await leading)}`);
-  const bug = most > 1;
+  await sleep(3_100);
+  const outcome = (await leading) as { ran: boolean; lockLost?: boolean } | string;
+  const bug = most > 1 || typeof outcome === 'string' || outcome.lockLost !== true;
   console.log(bug ? 'BUG REPRODUCED: two leaders ran the exclusive job at once' : 'not reproduced');
   process.exitCode = bug ? 1 : 0;
 } finally {

@@ -135,8 +135,15 @@ export async function runSweepJob(integration: HubSpotIntegration, job: SweepJob
     const result = job === 'retry' ? await dryRetry(context) : await dryPartial(context, source!);
     return finish(true, { ...result, dryRun: true });
   }
-  const outcome = await integration.runExclusive(lockNameFor(job), () => (job === 'retry' ? retryJob(context) : partialJob(context, source!)));
-  return outcome.ran ? finish(true, outcome.result) : finish(false, { skipped: 'not-leader' });
+  const outcome = await integration.runExclusive(lockNameFor(job), (lockSignal) => {
+    // Losing the lock (its database session died) means another instance may start this job: stop
+    // after the current batch, as on SIGTERM, and leave the rest to whoever leads now.
+    const signal = options.signal ? AbortSignal.any([options.signal, lockSignal]) : lockSignal;
+    const leading: JobContext = { ...context, options: { ...options, signal } };
+    return job === 'retry' ? retryJob(leading) : partialJob(leading, source!);
+  });
+  if (!outcome.ran) return finish(false, { skipped: 'not-leader' });
+  return finish(true, outcome.lockLost ? { ...outcome.result, interrupted: true } : outcome.result);
 }
 
 interface JobContext {

@@ -280,9 +280,11 @@ export interface HubSpotIntegration {
   connectedOrgIds(): Promise<string[]>;
   /**
    * Runs `task` only if no other process holds the named lock (PostgreSQL advisory lock; an
-   * in-process lock on single-connection PGlite). Returns whether it ran.
+   * in-process lock on single-connection PGlite). Returns whether it ran. The task's `lockSignal`
+   * aborts if the lock's database session dies meanwhile (another process may then take it):
+   * stop after the current batch; the result then says `lockLost: true`.
    */
-  runExclusive<T>(lockName: string, task: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }>;
+  runExclusive<T>(lockName: string, task: (lockSignal: AbortSignal) => Promise<T>): Promise<{ ran: true; result: T; lockLost: boolean } | { ran: false }>;
   handleWebhookEvents(events: WebhookEvent[]): Promise<WebhookHandlingResult>;
   /** The client secret, for webhook signature checks in adapters. */
   readonly webhookSecret: string;

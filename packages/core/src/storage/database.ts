@@ -14,20 +14,23 @@ export function isSingleConnection(db: Db): boolean {
   return client.pglite !== undefined || client.constructor?.name === 'ClientPGLiteImpl';
 }
 
-export type ExclusiveResult<T> = { ran: true; result: T } | { ran: false };
+/** `lockLost`: the lock's session died while the task ran, so another process may have run it too. */
+export type ExclusiveResult<T> = { ran: true; result: T; lockLost: boolean } | { ran: false };
 
 export interface ExclusiveRunner {
   /**
    * Runs `task` unless another holder has the named lock; never waits for it. The lock is held
    * until the task settles, and released also when it throws (the error is rethrown).
    */
-  runExclusive<T>(lockName: string, task: () => Promise<T>): Promise<ExclusiveResult<T>>;
+  runExclusive<T>(lockName: string, task: (lockSignal: AbortSignal) => Promise<T>): Promise<ExclusiveResult<T>>;
 }
 
 /** The raw `pg` client knex hands out from its pool. */
 interface RawPgConnection {
   query(sql: string, values: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
   end(): Promise<void>;
+  on?(event: 'error' | 'end', listener: (...args: unknown[]) => void): unknown;
+  off?(event: 'error' | 'end', listener: (...args: unknown[]) => void): unknown;
   __knex__disposed?: unknown;
 }
 
@@ -50,7 +53,8 @@ export function createExclusiveRunner(db: Knex): ExclusiveRunner {
         if (held.has(lockName)) return { ran: false };
         held.add(lockName);
         try {
-          return { ran: true, result: await task() };
+          // One process owns the data directory: this lock cannot be lost under the task.
+          return { ran: true, result: await task(new AbortController().signal), lockLost: false };
         } finally {
           held.delete(lockName);
         }
@@ -65,9 +69,19 @@ export function createExclusiveRunner(db: Knex): ExclusiveRunner {
       try {
         const attempt = await connection.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key]);
         if (attempt.rows[0]?.locked !== true) return { ran: false };
+        // The lock lives as long as this session. If the session dies (server restart, network,
+        // an admin's pg_terminate_backend) another process can take the lock: tell the task, so it
+        // stops after its current batch, and tell the caller.
+        const lost = new AbortController();
+        const onLost = () => lost.abort(new HubSpotKitError('INTERNAL', `The "${lockName}" lock was lost with its database session`));
+        connection.on?.('error', onLost);
+        connection.on?.('end', onLost);
         try {
-          return { ran: true, result: await task() };
+          const result = await task(lost.signal);
+          return { ran: true, result, lockLost: lost.signal.aborted };
         } finally {
+          connection.off?.('error', onLost);
+          connection.off?.('end', onLost);
           await unlock(connection, key);
         }
       } finally {

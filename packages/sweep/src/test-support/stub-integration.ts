@@ -26,12 +26,12 @@ export function createStubIntegration(behaviour: StubBehaviour = {}): StubIntegr
     calls,
     drainCalls,
     held,
-    async runExclusive<T>(lockName: string, task: () => Promise<T>) {
+    async runExclusive<T>(lockName: string, task: (lockSignal: AbortSignal) => Promise<T>) {
       calls.push(`lock:${lockName}`);
       if (held.has(lockName)) return { ran: false } as const;
       held.add(lockName);
       try {
-        return { ran: true, result: await task() } as const;
+        return { ran: true, result: await task(new AbortController().signal), lockLost: false } as const;
       } finally {
         held.delete(lockName);
       }
