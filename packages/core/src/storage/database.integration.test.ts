@@ -46,16 +46,16 @@ describeEachBackend('database: exclusive runner', (backend) => {
     await started.promise;
     expect(await runner.runExclusive('drain', async () => 'second')).toEqual({ ran: false });
     // Another name is independent.
-    expect(await runner.runExclusive('sweep', async () => 'other')).toEqual({ ran: true, result: 'other' });
+    expect(await runner.runExclusive('sweep', async () => 'other')).toEqual({ ran: true, result: 'other', lockLost: false });
     hold.open();
-    expect(await first).toEqual({ ran: true, result: 42 });
-    expect(await runner.runExclusive('drain', async () => 'again')).toEqual({ ran: true, result: 'again' });
+    expect(await first).toEqual({ ran: true, result: 42, lockLost: false });
+    expect(await runner.runExclusive('drain', async () => 'again')).toEqual({ ran: true, result: 'again', lockLost: false });
   });
 
   it('releases the lock when the task throws, and rethrows', async () => {
     const runner = createExclusiveRunner(backend.db);
     await expect(runner.runExclusive('boom', async () => Promise.reject(new Error('task failed')))).rejects.toThrow('task failed');
-    expect(await runner.runExclusive('boom', async () => 'recovered')).toEqual({ ran: true, result: 'recovered' });
+    expect(await runner.runExclusive('boom', async () => 'recovered')).toEqual({ ran: true, result: 'recovered', lockLost: false });
   });
 
   it('lets the task use the database, transactions included, while the lock is held', async () => {
@@ -63,7 +63,7 @@ describeEachBackend('database: exclusive runner', (backend) => {
     const result = await runner.runExclusive('work', async () =>
       backend.db.transaction(async (trx) => (await queryRows<{ one: number }>(trx, 'SELECT 1 AS one'))[0]?.one),
     );
-    expect(result).toEqual({ ran: true, result: 1 });
+    expect(result).toEqual({ ran: true, result: 1, lockLost: false });
   });
 
   it.runIf(backend.name === 'postgres')('excludes across knex instances (processes), and frees the session lock afterwards', async () => {
@@ -85,8 +85,8 @@ describeEachBackend('database: exclusive runner', (backend) => {
       const locks = await queryRows<{ n: unknown }>(otherProcess, ADVISORY_LOCKS_HERE);
       expect(Number(locks[0]?.n)).toBeGreaterThanOrEqual(1);
       hold.open();
-      expect(await first).toEqual({ ran: true, result: 'here' });
-      expect(await there.runExclusive('leader', async () => 'there')).toEqual({ ran: true, result: 'there' });
+      expect(await first).toEqual({ ran: true, result: 'here', lockLost: false });
+      expect(await there.runExclusive('leader', async () => 'there')).toEqual({ ran: true, result: 'there', lockLost: false });
 
       // Both racing at once: exactly one runs.
       const slow = async () => {
@@ -97,7 +97,7 @@ describeEachBackend('database: exclusive runner', (backend) => {
       expect(raced.filter((outcome) => outcome.ran)).toHaveLength(1);
 
       await expect(there.runExclusive('leader', async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
-      expect(await here.runExclusive('leader', async () => 'after throw')).toEqual({ ran: true, result: 'after throw' });
+      expect(await here.runExclusive('leader', async () => 'after throw')).toEqual({ ran: true, result: 'after throw', lockLost: false });
       const left = await queryRows<{ n: unknown }>(backend.db, ADVISORY_LOCKS_HERE);
       expect(Number(left[0]?.n)).toBe(0);
     } finally {
