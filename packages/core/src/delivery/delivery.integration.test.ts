@@ -19,7 +19,7 @@ describe('delivery against the emulator over HTTP', () => {
     // A roomy limit: these tests are about outcomes, not pacing (the bench measures pacing).
     emulator = await startTestEmulator({ rateLimit: { max: 1_000 } });
     // Small backoff steps so storms retry quickly in-process; the attempt cap is the real one (6).
-    integration = createTestIntegration(database.db, emulator, { retry: { baseDelayMs: 20, maxDelayMs: 200 }, requestTimeoutMs: 400 });
+    integration = createTestIntegration(database.db, emulator, { retry: { baseDelayMs: 20, maxDelayMs: 200 }, requestTimeoutMs: 1_500 });
     await integration.migrate();
   });
 

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import type { Knex } from 'knex';
 import PQueue from 'p-queue';
 import { createTokenCipher } from '../crypto/token-cipher.js';
 import { bootstrapPortal, type CallRunner } from '../delivery/bootstrap.js';
@@ -396,6 +397,7 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
     let heldError: { code: string; message: string } | null = null;
     let lastFailure: { code: string; message: string } | null = null;
     const pushed: Array<{ id: string; version: number; contactId: string | null }> = [];
+    const writes: Array<(trx: Knex.Transaction) => Promise<unknown>> = [];
     for (const outcome of outcomes) {
       const row = rowsByKey.get(outcome.key)!;
       const guard = { id: row.id, version: row.version, workerId };
@@ -408,13 +410,13 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
           else result.updated += 1;
           break;
         case 'retry':
-          await reschedule(db, { ...guard, nextAttemptAt: new Date(outcome.retryAt), attempts: outcome.attempts, error: outcome.error, now: at });
+          writes.push((trx) => reschedule(trx, { ...guard, nextAttemptAt: new Date(outcome.retryAt), attempts: outcome.attempts, error: outcome.error, now: at }));
           log.push({ orgId, inviteId: row.inviteId, email: row.email, outcome: 'retry', errorCode: outcome.error.code, errorMessage: outcome.error.message, correlationId: outcome.error.correlationId ?? null, attempt: outcome.attempts, createdAt: at });
           lastFailure = outcome.error;
           result.retried += 1;
           break;
         case 'failed':
-          await markFailed(db, { ...guard, attempts: outcome.attempts, error: outcome.error, now: at });
+          writes.push((trx) => markFailed(trx, { ...guard, attempts: outcome.attempts, error: outcome.error, now: at }));
           log.push({ orgId, inviteId: row.inviteId, email: row.email, outcome: 'failed', errorCode: outcome.error.code, errorMessage: outcome.error.message, correlationId: outcome.error.correlationId ?? null, attempt: outcome.attempts, createdAt: at });
           result.failed += 1;
           break;
@@ -429,9 +431,14 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
           break;
       }
     }
-    if (pushed.length > 0) await markManyPushed(db, { workerId, now: at, rows: pushed });
-    if (held.length > 0) await releaseLease(db, { ids: held, workerId });
-    if (log.length > 0) await appendSyncLog(db, log);
+    // The outbox rows and their sync log entries change together: a crash (or a dropped
+    // connection) between the two can leave neither a settled row without its log line nor the reverse.
+    await db.transaction(async (trx) => {
+      for (const write of writes) await write(trx);
+      if (pushed.length > 0) await markManyPushed(trx, { workerId, now: at, rows: pushed });
+      if (held.length > 0) await releaseLease(trx, { ids: held, workerId });
+      if (log.length > 0) await appendSyncLog(trx, log);
+    });
     if (result.pushed > 0) {
       const connection = await getConnection(db, orgId);
       const clearable = connection?.lastErrorCode && !['MUST_RECONNECT', 'PROPERTIES_MISSING'].includes(connection.lastErrorCode);
