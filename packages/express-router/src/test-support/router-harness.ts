@@ -7,7 +7,7 @@ import request from 'supertest';
 import { expect } from 'vitest';
 import { createHubSpotRouter } from '../create-hubspot-router.js';
 import type { HubSpotRouterIdentity, HubSpotRouterOptions } from '../router-options.js';
-import { createPostgresTestDatabase, type PostgresTestDatabase } from '@jobcannon/hubspot-core/test-support';
+import { completedInvite as coreCompletedInvite, createPostgresTestDatabase, type PostgresTestDatabase } from '@jobcannon/hubspot-core/test-support';
 
 export const MOUNT = '/integrations/hubspot';
 export const RETURN_TO = '/settings/integrations';
@@ -189,26 +189,9 @@ export async function connectOrg(app: Express, orgId: string, hubId = 1001, quer
   expect(await finishCallback(app, callback, user(orgId))).toEqual({ path: RETURN_TO, hubspot: 'connected', reason: null });
 }
 
-/** A completed invite with one DISC result; `email` decides whether HubSpot accepts it. */
+/** A completed invite (core's test invite); `email` decides whether HubSpot accepts it. */
 export function completedInvite(orgId: string, id: string, email: string): AssessmentInvite {
-  const at = new Date(Date.UTC(2026, 4, 17, 14, 32)).toISOString();
-  return {
-    id,
-    orgId,
-    email,
-    status: 'completed',
-    createdAt: at,
-    updatedAt: at,
-    completedAt: at,
-    tests: [
-      {
-        slug: 'disc',
-        status: 'completed',
-        completedAt: at,
-        result: { dimensions: [{ name: 'Dominance', score: 70 }, { name: 'Influence', score: 50 }, { name: 'Steadiness', score: 40 }, { name: 'Conscientiousness', score: 30 }] },
-      },
-    ],
-  } as AssessmentInvite;
+  return coreCompletedInvite(orgId, 0, { id, email });
 }
 
 /** Asserts no recorded response carries a token, the client secret or a stack trace. */
