@@ -22,6 +22,7 @@ import { consumeOAuthState, createOAuthState, pruneOAuthStates } from '../storag
 import {
   claimDueRows,
   countQueue,
+  listDueOrgIds,
   listFailures,
   markFailed,
   markManyPushed,
@@ -268,21 +269,6 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
     }
   }
 
-  async function dueOrgIds(orgId?: string): Promise<string[]> {
-    const at = now();
-    const query = db('hubspot_outbox as o')
-      .join('hubspot_connections as c', function joinConnected() {
-        this.on('c.org_id', '=', 'o.org_id').andOn('c.status', '=', db.raw('?', ['connected']));
-      })
-      .where('o.status', 'pending')
-      .andWhere('o.next_attempt_at', '<=', at)
-      .andWhere((builder) => builder.whereNull('o.lease_expires_at').orWhere('o.lease_expires_at', '<=', at))
-      .distinct('o.org_id');
-    if (orgId !== undefined) query.andWhere('o.org_id', orgId);
-    const rows = (await query) as Array<{ org_id: string }>;
-    return rows.map((row) => row.org_id);
-  }
-
   async function drain(drainOptions: DrainOptions = {}): Promise<DrainResult> {
     const signal = drainOptions.signal ? AbortSignal.any([drainOptions.signal, shutdown.signal]) : AbortSignal.any([shutdown.signal]);
     // Every queued batch listens on this one signal (limiter, HTTP call): many at once is normal.
@@ -338,7 +324,7 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
     };
 
     for (;;) {
-      const orgs = await dueOrgIds(drainOptions.orgId);
+      const orgs = await listDueOrgIds(db, now(), drainOptions.orgId);
       if (orgs.length === 0 || signal.aborted || budget <= 0) break;
       progressed = false;
       for (const orgId of orgs) schedule(orgId);

@@ -432,20 +432,25 @@ export async function purgeContactData(
   });
 }
 
+/** Rows a worker may claim now, the same rule `claimDueRows` applies (bindings: now, now[, orgId]). */
+function dueRowsFrom(orgId?: string): string {
+  return `FROM ${TABLE} AS o
+     JOIN hubspot_connections AS c ON c.org_id = o.org_id AND c.status = 'connected'
+     WHERE o.status = 'pending' AND o.next_attempt_at <= ?
+       AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= ?)
+       ${orgId === undefined ? '' : 'AND o.org_id = ?'}`;
+}
+
 /** Whether any row is claimable now (optionally for one org): the drain loop's "anything left?". */
 export async function hasDueRows(db: Db, now: Date, orgId?: string): Promise<boolean> {
-  const rows = await queryRows<{ due: boolean }>(
-    db,
-    `SELECT EXISTS (
-       SELECT 1 FROM ${TABLE} AS o
-       JOIN hubspot_connections AS c ON c.org_id = o.org_id AND c.status = 'connected'
-       WHERE o.status = 'pending' AND o.next_attempt_at <= ?
-         AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= ?)
-         ${orgId === undefined ? '' : 'AND o.org_id = ?'}
-     ) AS due`,
-    [now, now, ...(orgId === undefined ? [] : [orgId])],
-  );
+  const rows = await queryRows<{ due: boolean }>(db, `SELECT EXISTS (SELECT 1 ${dueRowsFrom(orgId)}) AS due`, [now, now, ...(orgId === undefined ? [] : [orgId])]);
   return rows[0]?.due === true;
+}
+
+/** The orgs that have claimable rows now (optionally just this one): where the drain starts. */
+export async function listDueOrgIds(db: Db, now: Date, orgId?: string): Promise<string[]> {
+  const rows = await queryRows<{ org_id: string }>(db, `SELECT DISTINCT o.org_id ${dueRowsFrom(orgId)}`, [now, now, ...(orgId === undefined ? [] : [orgId])]);
+  return rows.map((row) => row.org_id);
 }
 
 /** The earliest next_attempt_at among pending rows of connected orgs (to schedule the next drain), or null. */
