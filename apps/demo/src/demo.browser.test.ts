@@ -1,16 +1,18 @@
 // The whole story in a real browser (headless Debian Chromium via playwright-core), against the
 // demo started in-process: in-memory PGlite, the emulator on a free port, the page built by Vite.
-// Screenshots of each step go to docs/screenshots/demo-*.png at the repo root (linked from README).
+// Screenshots of each step go to $SCREENSHOTS_DIR/demo-*.png, or to a fresh temporary folder: a test
+// run never rewrites the committed docs/screenshots (`pnpm screenshots` refreshes those on purpose).
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PROPERTY_NAMES, type Logger } from '@jobcannon/hubspot-core';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_ROOT, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { startDemo, type DemoServer } from './demo-app.js';
 
-const SCREENSHOTS = path.resolve(DEMO_ROOT, '..', '..', 'docs', 'screenshots');
+/** Debian's Chromium unless the machine keeps it elsewhere. */
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const HUB_ID = 1001;
 /** Generous: a loaded CI machine runs every vitest project at once. */
 const WAIT = { timeout: 15_000, interval: 100 };
@@ -25,6 +27,7 @@ function recordingLogger(): Logger & { lines: string[] } {
 
 describe('the demo in a browser', () => {
   let tmp: string;
+  let screenshots: string;
   let demo: DemoServer;
   let context: BrowserContext;
   let page: Page;
@@ -32,12 +35,13 @@ describe('the demo in a browser', () => {
 
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'jc-demo-browser-'));
-    await mkdir(SCREENSHOTS, { recursive: true });
+    screenshots = process.env.SCREENSHOTS_DIR ? path.resolve(process.env.SCREENSHOTS_DIR) : path.join(tmp, 'screenshots');
+    await mkdir(screenshots, { recursive: true });
     const config = loadConfig({ PORT: '0', EMULATOR_PORT: '0', DEMO_DATA_DIR: path.join(tmp, 'data') });
     [demo, context] = await Promise.all([
       startDemo({ config, inMemoryDatabase: true, logger, web: { kind: 'build', outDir: path.join(tmp, 'web') }, emulator: { seed: 42 } }),
       chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-        executablePath: '/usr/bin/chromium',
+        executablePath: CHROMIUM_PATH,
         headless: true,
         args: CHROMIUM_ARGS,
         viewport: { width: 1100, height: 900 },
@@ -57,7 +61,7 @@ describe('the demo in a browser', () => {
   const attribute = (locator: Locator, name: string) => () => locator.getAttribute(name, { timeout: 5_000 });
   const visible = (locator: Locator, timeout = 10_000) => locator.waitFor({ state: 'visible', timeout });
 
-  const shot = (name: string, target: Page = page) => target.screenshot({ path: path.join(SCREENSHOTS, `demo-${name}.png`), fullPage: true });
+  const shot = (name: string, target: Page = page) => target.screenshot({ path: path.join(screenshots, `demo-${name}.png`), fullPage: true });
   const row = () => page.locator('section[data-state]').first();
   const pill = () => row().locator('[aria-live="polite"][data-state]');
   const lastSync = () => row().locator('p', { hasText: 'Last sync' }).locator('time').getAttribute('datetime');
