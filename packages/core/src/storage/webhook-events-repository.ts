@@ -10,6 +10,14 @@ export interface WebhookEventRecord {
   now: Date;
 }
 
+/**
+ * The dedupe key of an event. HubSpot does not promise unique `eventId`s (hubspot-api.md §7), so
+ * the key also holds the portal, the subscription type and when it happened; a redelivery repeats all four.
+ */
+export function webhookEventKey(event: { portalId: number; subscriptionType: string; eventId: number | string; occurredAt: number }): string {
+  return `${event.portalId}:${event.subscriptionType}:${event.eventId}:${event.occurredAt}`;
+}
+
 /** Records the event; true the first time its key is seen, false for a redelivery. */
 export async function recordWebhookEvent(db: Db, event: WebhookEventRecord): Promise<boolean> {
   const inserted = await execute(
