@@ -57,7 +57,9 @@ export const API_ROUTES: RouteDef[] = [
   { method: 'GET', pattern: re('^/oauth/v1/refresh-tokens/(?<token>[^/]+)'), name: 'oauth.refreshTokenInfo', kind: 'oauth', handler: handleRefreshTokenInfo },
   { method: 'DELETE', pattern: re('^/oauth/v1/refresh-tokens/(?<token>[^/]+)'), name: 'oauth.refreshTokenDelete', kind: 'oauth', handler: handleRefreshTokenDelete },
 
-  { method: 'DELETE', pattern: re('^/appinstalls/(?:v3|2026-03)/external-install'), name: 'appinstalls.uninstall', kind: 'api', handler: handleExternalUninstall },
+  // The dated path is current; v3 is deprecated but still served. Both need the `oauth` scope (spec security blocks).
+  { method: 'DELETE', pattern: re('^/appinstalls/2026-03/external-install'), name: 'appinstalls.uninstall', kind: 'api', scopes: ['oauth'], handler: handleExternalUninstall },
+  { method: 'DELETE', pattern: re('^/appinstalls/v3/external-install'), name: 'appinstalls.uninstall', kind: 'api', scopes: ['oauth'], handler: handleExternalUninstall },
 
   // Property groups (before `/{name}` so "groups" is not read as a property name)
   { method: 'GET', pattern: re(`${PROPS}/groups`), name: 'groups.list', kind: 'api', scopes: SCHEMA_READ, handler: listGroups },

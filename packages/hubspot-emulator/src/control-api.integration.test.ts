@@ -131,6 +131,40 @@ describe('control API', () => {
     expect((await control('PATCH', '/counters')).status).toBe(405);
   });
 
+  describe('refuses what a web page could send', () => {
+    const post = (path: string, body: string, headers: Record<string, string>) =>
+      fetch(`${h.emulator.url}/_emulator${path}`, { method: 'POST', headers, body });
+
+    it('415 for text/plain, form and multipart POSTs (no CORS preflight needed), and nothing happens', async () => {
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+        const res = await post('/reset', '{"keepInstalls":false}', { 'Content-Type': type });
+        expect(res.status).toBe(415);
+      }
+      expect((await post('/reset', '', {})).status).toBe(415); // a POST without a type at all
+      expect((await post('/portals/1001/uninstall', '{}', { 'Content-Type': 'text/plain;charset=UTF-8' })).status).toBe(415);
+      expect((await control('GET', '/portals/1001/contacts')).body.results).toHaveLength(1);
+      expect(h.emulator.state.installs.size).toBe(1);
+    });
+
+    it("403 for a JSON request whose Origin is not the emulator's own", async () => {
+      for (const origin of ['http://evil.example', 'null', `http://rebound.example:${h.emulator.port}`]) {
+        const res = await post('/reset', '{}', { 'Content-Type': 'application/json', Origin: origin });
+        expect(res.status).toBe(403);
+      }
+      const del = await fetch(`${h.emulator.url}/_emulator/faults`, { method: 'DELETE', headers: { Origin: 'http://evil.example' } });
+      expect(del.status).toBe(403);
+      expect((await control('GET', '/portals/1001/contacts')).body.results).toHaveLength(1);
+    });
+
+    it('accepts its own origins and Node clients (no Origin); GET pages stay viewable', async () => {
+      const own = await post('/tokens/expire', '{"hubId":1001}', { 'Content-Type': 'application/json; charset=utf-8', Origin: h.emulator.url });
+      expect(own.status).toBe(200);
+      const localhost = await post('/tokens/expire', '{}', { 'Content-Type': 'application/json', Origin: `http://localhost:${h.emulator.port}` });
+      expect(localhost.status).toBe(200);
+      expect((await fetch(`${h.emulator.url}/_emulator/ui`, { headers: { Origin: 'http://evil.example' } })).status).toBe(200);
+    });
+  });
+
   it('deletes a contact as the customer and builds its deletion events', async () => {
     const event = await control('GET', '/portals/1001/contacts/ada@example.com/events/privacyDeletion');
     expect(event.body).toMatchObject({ subscriptionType: 'contact.privacyDeletion', portalId: 1001, appId: 3001, objectId: 101, attemptNumber: 0 });

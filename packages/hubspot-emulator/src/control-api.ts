@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { AuthorizeError, type AuthorizeRequest } from './authorize.js';
 import { contactsPage, indexPage } from './contacts-page.js';
 import type { EmulatorCore } from './core.js';
@@ -9,7 +10,8 @@ import type { FaultRule, RateLimitOptions } from './types.js';
 
 // The /_emulator/* control API: the same operations as the functions on the Emulator object, as JSON
 // over HTTP for hosts in another process (demo, benchmark, browser tests). No auth: local use only.
-// Its requests are never rate limited, faulted, counted or logged.
+// Its requests are never rate limited, faulted, counted or logged. Because it has no auth, a web page
+// in the developer's browser must not be able to drive it: see refuseCrossSiteControlRequest.
 
 type ControlHandler = (emulator: Emulator, core: EmulatorCore, params: Record<string, string>, body: Record<string, unknown>, url: URL) => Reply | Promise<Reply>;
 
@@ -145,6 +147,28 @@ const CONTROL_ROUTES: ControlRoute[] = [
     return json(200, await emulator.sendWebhook(body as unknown as SendWebhookOptions));
   }),
 ];
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Refuses what a web page could send to the control API: any state-changing request whose `Origin`
+ * is not one of the emulator's own origins (403; Node clients send no Origin), and any POST or body
+ * that is not `application/json` (415), since text/plain, form-urlencoded and multipart POSTs are
+ * "simple" requests a page can send cross-origin without a CORS preflight. GETs stay open: the HTML
+ * pages are viewed in a browser, and a page on another origin cannot read their answers.
+ */
+export function refuseCrossSiteControlRequest(method: string, headers: IncomingHttpHeaders, ownOrigins: ReadonlySet<string>, rawBody: string): Reply | undefined {
+  if (SAFE_METHODS.has(method)) return undefined;
+  const origin = headers.origin;
+  if (origin !== undefined && !ownOrigins.has(origin.toLowerCase())) {
+    return json(403, { error: `control API requests from another origin are refused (Origin: ${origin})` });
+  }
+  const contentType = headers['content-type'] ?? '';
+  if ((method === 'POST' || rawBody !== '') && !/^application\/json\s*(;|$)/i.test(contentType)) {
+    return json(415, { error: `the control API takes Content-Type: application/json (got ${contentType === '' ? 'none' : contentType})` });
+  }
+  return undefined;
+}
 
 export async function handleControlRequest(emulator: Emulator, core: EmulatorCore, method: string, url: URL, rawBody: string): Promise<Reply> {
   let pathMatched = false;

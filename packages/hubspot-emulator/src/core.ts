@@ -25,6 +25,7 @@ export interface ResolvedOptions {
   webhooks: { retryDelaysMs: number[]; timeoutMs: number };
   accessTokenTtlSeconds: number;
   authCodeTtlMs: number;
+  tokenErrorBody: 'live' | 'spec';
 }
 
 /** Shared services of one running emulator; route handlers receive it. */
@@ -80,6 +81,7 @@ export class EmulatorCore {
       },
       accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
       authCodeTtlMs: options.authCodeTtlMs ?? DEFAULT_AUTH_CODE_TTL_MS,
+      tokenErrorBody: options.tokenErrorBody ?? 'live',
     };
     this.random = {
       correlation: createRandom(this.seed, 'correlation'),

@@ -187,8 +187,23 @@ describe('token endpoint', () => {
       error_description: 'refresh token is invalid, expired or revoked',
       status: 'BAD_REFRESH_TOKEN',
       message: 'refresh token is invalid, expired or revoked',
+      // the spec's generic error model ({category, correlationId, message}) rides along
+      category: 'VALIDATION_ERROR',
       correlationId: expect.stringMatching(UUID),
     });
+  });
+
+  it("tokenErrorBody 'spec' answers only the generic error model the specs promise", async () => {
+    const spec = await startHarness({ tokenErrorBody: 'spec' });
+    try {
+      const res = await spec.form('/oauth/2026-03/token', { grant_type: 'refresh_token', ...client, refresh_token: 'na1-0000-dead' });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ category: 'VALIDATION_ERROR', correlationId: expect.stringMatching(UUID), message: 'refresh token is invalid, expired or revoked' });
+      const reused = await spec.form('/oauth/v1/token', { grant_type: 'authorization_code', ...client, redirect_uri: REDIRECT_URI, code: 'nope' });
+      expect(Object.keys(reused.body).sort()).toEqual(['category', 'correlationId', 'message']);
+    } finally {
+      await spec.close();
+    }
   });
 });
 
@@ -232,7 +247,39 @@ describe('access tokens on the API', () => {
   });
 });
 
+/** Every field the specs' SignedAccessToken schema requires, with its type, and a real signature. */
+function expectSignedAccessToken(signed: Record<string, unknown> | null | undefined, who: { hubId: number; userId: number }): void {
+  expect(signed).toEqual({
+    appId: DEFAULT_APP.appId,
+    appInstallId: expect.any(String),
+    audience: expect.any(String),
+    expiresAt: expect.any(Number),
+    hubId: who.hubId,
+    hublet: expect.any(String),
+    installingUserId: who.userId,
+    isPrivateDistribution: false,
+    isServiceAccount: false,
+    isUserLevel: false,
+    newSignature: expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/),
+    scopeToScopeGroupPks: expect.any(String),
+    scopes: expect.stringMatching(/.+/),
+    signature: expect.stringMatching(/^[A-Za-z0-9+/]{27}=$/),
+    trialScopeToScopeGroupPks: expect.any(String),
+    trialScopes: expect.any(String),
+    userId: who.userId,
+  });
+}
+
 describe('introspection, info and revocation', () => {
+  it('signed_access_token differs between tokens and matches the token expiry', async () => {
+    const other = h.emulator.issueTokens({ hubId: 1002 });
+    const mine = (await h.form('/oauth/2026-03/token/introspect', { ...client, token: h.token })).body;
+    const theirs = (await h.form('/oauth/2026-03/token/introspect', { ...client, token: other.accessToken })).body;
+    expectSignedAccessToken(theirs.signed_access_token, { hubId: 1002, userId: 7002 });
+    expect(mine.signed_access_token.expiresAt).toBe(h.clock.now() + 1800_000);
+    expect(mine.signed_access_token.newSignature).not.toBe(theirs.signed_access_token.newSignature);
+  });
+
   it('introspects live access and refresh tokens, and dead ones as inactive', async () => {
     const access = await h.form('/oauth/2026-03/token/introspect', { ...client, token: h.token, token_type_hint: 'access_token' });
     expect(access.status).toBe(200);
@@ -248,9 +295,11 @@ describe('introspection, info and revocation', () => {
       expires_in: 1800,
     });
     expect(access.body.scopes).toContain('crm.objects.contacts.write');
+    expectSignedAccessToken(access.body.signed_access_token, { hubId: 1001, userId: 7001 });
     const refresh = await h.form('/oauth/2026-03/token/introspect', { ...client, token: h.refreshToken });
     expect(refresh.body).toMatchObject({ active: true, token_use: 'refresh_token', hub_id: 1001 });
     expect(refresh.body.expires_in).toBeUndefined();
+    expect(refresh.body.signed_access_token).toBeUndefined(); // PublicRefreshTokenInfoResponse has none
     h.clock.advance(1800_000);
     expect((await h.form('/oauth/2026-03/token/introspect', { ...client, token: h.token })).body).toEqual({ active: false });
     expect((await h.form('/oauth/2026-03/token/introspect', { ...client, token: 'nope' })).body).toEqual({ active: false });
@@ -268,6 +317,7 @@ describe('introspection, info and revocation', () => {
     const access = await h.call('GET', `/oauth/v1/access-tokens/${h.token}`, { token: null });
     expect(access.status).toBe(200);
     expect(access.body).toMatchObject({ token: h.token, user: 'admin@acme-demo.com', hub_domain: 'acme-demo.hubspot.com', hub_id: 1001, app_id: DEFAULT_APP.appId, expires_in: 1800, user_id: 7001, token_type: 'access' });
+    expectSignedAccessToken(access.body.signed_access_token, { hubId: 1001, userId: 7001 });
     const refresh = await h.call('GET', `/oauth/v1/refresh-tokens/${h.refreshToken}`, { token: null });
     expect(refresh.body).toMatchObject({ token: h.refreshToken, hub_id: 1001, client_id: DEFAULT_APP.clientId, token_type: 'refresh', user: 'admin@acme-demo.com' });
     expect((await h.call('DELETE', `/oauth/v1/refresh-tokens/${h.refreshToken}`, { token: null })).status).toBe(204);
@@ -289,6 +339,18 @@ describe('uninstall', () => {
     expect(api.status).toBe(401);
     expect(api.body.category).toBe('INVALID_AUTHENTICATION');
     expect(h.emulator.state.installs.size).toBe(0);
+  });
+
+  it('needs the oauth scope on both paths: 403 MISSING_SCOPES and the app stays installed', async () => {
+    const narrow = h.emulator.issueTokens({ hubId: 1001, scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write'] });
+    for (const path of ['/appinstalls/2026-03/external-install', '/appinstalls/v3/external-install']) {
+      const res = await h.call('DELETE', path, { token: narrow.accessToken });
+      expect(res.status).toBe(403);
+      expect(res.body).toMatchObject({ status: 'error', category: 'MISSING_SCOPES', correlationId: expect.stringMatching(UUID) });
+      expect(res.body.errors[0].context.requiredGranularScopes).toEqual(['oauth']);
+    }
+    expect(h.emulator.state.installs.size).toBe(1);
+    expect((await h.call('GET', '/crm/v3/objects/contacts', { token: narrow.accessToken })).status).toBe(200);
   });
 
   it('the 2026-03 path works too, and only the token portal is uninstalled', async () => {

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { EmulatorCore } from './core.js';
 import { hubspotError, json, noContent, type Reply } from './replies.js';
 import type { RequestContext } from './routing.js';
@@ -141,8 +141,15 @@ export function authenticate(core: EmulatorCore, authorization: string | undefin
 
 // ---- token endpoint -------------------------------------------------------------------------
 
+/**
+ * The token endpoint's error body. Live reports show `error` / `error_description` / `status` /
+ * `message`; the specs promise only the generic `{category, correlationId, message}`. `live` sends
+ * both sets, `spec` only the generic one (HubSpot may drop the legacy fields at any time).
+ */
 function tokenError(ctx: RequestContext, error: string, status: string, description: string, httpStatus = 400): Reply {
-  return json(httpStatus, { error, error_description: description, status, message: description, correlationId: ctx.correlationId });
+  const generic = { category: 'VALIDATION_ERROR', correlationId: ctx.correlationId, message: description };
+  if (ctx.core.options.tokenErrorBody === 'spec') return json(httpStatus, generic);
+  return json(httpStatus, { error, error_description: description, status, ...generic });
 }
 
 const isForm = (ctx: RequestContext): boolean => /^application\/x-www-form-urlencoded\b/i.test(ctx.headers['content-type'] ?? '');
@@ -244,6 +251,63 @@ function lookupToken(core: EmulatorCore, token: string): TokenLookup | undefined
 
 const secondsLeft = (core: EmulatorCore, expiresAt: number): number => Math.max(0, Math.floor((expiresAt - core.now()) / 1000));
 
+/** HubSpot's scope catalogue order is not public; a fixed list gives stable bitsets for the known scopes. */
+const SCOPE_BITS = [
+  'oauth',
+  'crm.objects.contacts.read',
+  'crm.objects.contacts.write',
+  'crm.schemas.contacts.read',
+  'crm.schemas.contacts.write',
+  'crm.objects.companies.read',
+  'crm.objects.companies.write',
+  'crm.objects.deals.read',
+  'crm.objects.deals.write',
+];
+
+/** base64url bitset of the scopes' positions in SCOPE_BITS (unknown scopes take bits after it, by name). */
+function scopeBitset(scopes: string[]): string {
+  const extra = [...new Set(scopes.filter((scope) => !SCOPE_BITS.includes(scope)))].sort();
+  const catalogue = [...SCOPE_BITS, ...extra];
+  const bytes = Buffer.alloc(Math.ceil(catalogue.length / 8));
+  for (const scope of scopes) {
+    const bit = catalogue.indexOf(scope);
+    bytes[bit >> 3] = (bytes[bit >> 3] ?? 0) | (1 << (bit & 7));
+  }
+  return bytes.toString('base64url');
+}
+
+/**
+ * `signed_access_token` as the specs define it (SignedAccessToken: every field required). HubSpot
+ * signs it with its own key; the emulator signs the same fields with the app's client secret, so the
+ * values are stable for a token and differ between tokens, portals and apps.
+ */
+function signedAccessToken(core: EmulatorCore, record: AccessTokenRecord, app: AppState): Record<string, unknown> {
+  const install = core.state.installs.get(installKey(record.hubId, record.clientId));
+  const fields = {
+    appId: app.appId,
+    appInstallId: createHash('sha256').update(`${record.hubId}:${record.clientId}:${install?.installedAt ?? 0}`).digest('hex').slice(0, 24),
+    audience: app.clientId,
+    expiresAt: record.expiresAt,
+    hubId: record.hubId,
+    hublet: 'na1',
+    installingUserId: record.userId,
+    isPrivateDistribution: false,
+    isServiceAccount: false,
+    isUserLevel: false,
+    scopeToScopeGroupPks: scopeBitset(record.scopes),
+    scopes: scopeBitset(record.scopes),
+    trialScopeToScopeGroupPks: '',
+    trialScopes: '',
+    userId: record.userId,
+  };
+  const canonical = JSON.stringify(fields);
+  return {
+    ...fields,
+    signature: createHmac('sha1', app.clientSecret).update(canonical).digest('base64'),
+    newSignature: createHmac('sha256', app.clientSecret).update(`${record.token}:${canonical}`).digest('base64'),
+  };
+}
+
 export function handleIntrospect(ctx: RequestContext): Reply {
   const form = readForm(ctx);
   if (!(form instanceof URLSearchParams)) return form;
@@ -268,7 +332,7 @@ export function handleIntrospect(ctx: RequestContext): Reply {
     is_private_distribution: false,
   };
   if (found.kind === 'refresh') return json(200, common);
-  return json(200, { ...common, expires_in: secondsLeft(ctx.core, found.record.expiresAt), signed_access_token: null });
+  return json(200, { ...common, expires_in: secondsLeft(ctx.core, found.record.expiresAt), signed_access_token: signedAccessToken(ctx.core, found.record, found.app) });
 }
 
 export function handleRevoke(ctx: RequestContext): Reply {
@@ -309,6 +373,7 @@ export function handleAccessTokenInfo(ctx: RequestContext): Reply {
     user_id: found.record.userId,
     token_type: 'access',
     is_private_distribution: false,
+    signed_access_token: signedAccessToken(ctx.core, found.record, found.app),
   });
 }
 
@@ -334,7 +399,11 @@ export function handleRefreshTokenDelete(ctx: RequestContext): Reply {
   return noContent();
 }
 
-/** DELETE /appinstalls/v3/external-install: the developer uninstalls the app from the token's portal. */
+/**
+ * DELETE /appinstalls/2026-03/external-install (and the deprecated v3 path): the developer uninstalls
+ * the app from the token's portal. The route requires the `oauth` scope (the pipeline answers 403
+ * MISSING_SCOPES without it), as both specs' security blocks do.
+ */
 export function handleExternalUninstall(ctx: RequestContext): Reply {
   const auth = ctx.auth;
   if (!auth) return hubspotError(401, ctx.correlationId, 'INVALID_AUTHENTICATION', INVALID_AUTH_MESSAGE);

@@ -5,7 +5,7 @@ import { archiveContact, contactJson, emailKey, findContact } from './contacts-a
 import { EmulatorCore } from './core.js';
 import type { CountersSnapshot } from './counters.js';
 import { DEFAULT_TOKEN_SCOPES } from './defaults.js';
-import { handleControlRequest } from './control-api.js';
+import { handleControlRequest, refuseCrossSiteControlRequest } from './control-api.js';
 import { expireAccessTokens, installAndIssue, uninstall as runUninstall, type IssuedTokens } from './oauth.js';
 import { processApiRequest, sendReply } from './pipeline.js';
 import { archiveProperty, deleteGroupAsCustomer, groupJson, propertyJson } from './properties-api.js';
@@ -17,6 +17,7 @@ import {
   buildContactDeletionEvent,
   buildContactPrivacyDeletionEvent,
   deliverWebhooks,
+  isGenericObjectEvent,
   type WebhookEvent,
   type WebhookSendResult,
 } from './webhooks.js';
@@ -64,6 +65,11 @@ export interface SendWebhookOptions {
   signatureVersion?: 'v1' | 'v2' | 'v3';
   retryDelaysMs?: number[];
   timeoutMs?: number;
+  /**
+   * HubSpot fires a `contact.deletion` next to every `contact.privacyDeletion`; the sender adds it
+   * (same objectId, right after it, own eventId) unless the list already has one. Default true.
+   */
+  companionDeletion?: boolean;
 }
 
 export interface EmulatorSnapshot {
@@ -162,7 +168,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const core = new EmulatorCore(options);
   const host = options.host ?? '127.0.0.1';
   // Requests can arrive between listen() and the object below being built; they wait for nothing, they just see no control API yet.
-  const ready: { emulator?: Emulator } = {};
+  const ready: { emulator?: Emulator; ownOrigins: ReadonlySet<string> } = { ownOrigins: new Set() };
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
@@ -175,7 +181,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return;
     }
     if (url.pathname === '/_emulator' || url.pathname.startsWith('/_emulator/')) {
-      if (ready.emulator) sendReply(res, await handleControlRequest(ready.emulator, core, req.method ?? 'GET', url, rawBody));
+      if (!ready.emulator) return;
+      const method = req.method ?? 'GET';
+      const refused = refuseCrossSiteControlRequest(method, req.headers, ready.ownOrigins, rawBody);
+      sendReply(res, refused ?? (await handleControlRequest(ready.emulator, core, method, url, rawBody)));
       return;
     }
     await processApiRequest(core, req, res, url, rawBody);
@@ -191,6 +200,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const port = (server.address() as AddressInfo).port;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}`;
+  // The origins a page served by the emulator itself has (its loopback names and the host it listens on).
+  const loopback = host === '0.0.0.0' || host === '::' || host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  const originHosts = loopback ? ['127.0.0.1', 'localhost', '[::1]', urlHost] : [urlHost];
+  ready.ownOrigins = new Set(originHosts.map((name) => `http://${name}:${port}`.toLowerCase()));
 
   const portalOf = (hubId: number): PortalState => {
     const portal = core.state.portals.get(Number(hubId));
@@ -303,17 +316,35 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     async sendWebhook(send) {
       const app = appOf(send.clientId);
       const portalId = send.hubId ?? firstHubId();
-      const events: WebhookEvent[] = send.events.map((event) => ({
-        eventId: core.webhookEventSeq++,
-        subscriptionId: 1,
-        portalId,
-        appId: app.appId,
-        occurredAt: core.now(),
-        attemptNumber: 0,
-        changeSource: 'CRM',
-        ...event,
-        objectId: Number(event.objectId),
-      }));
+      const complete = (event: PartialWebhookEvent): WebhookEvent => {
+        const base: WebhookEvent = {
+          eventId: core.webhookEventSeq++,
+          subscriptionId: 1,
+          portalId,
+          appId: app.appId,
+          occurredAt: core.now(),
+          subscriptionType: event.subscriptionType,
+          attemptNumber: 0,
+          objectId: Number(event.objectId),
+        };
+        // A privacy deletion is a hub event without changeSource; CRM object events carry one, and the
+        // generic object.* format names the object type (the emulator's objects are contacts, 0-1).
+        if (event.subscriptionType !== 'contact.privacyDeletion') base.changeSource = 'CRM';
+        if (isGenericObjectEvent(event.subscriptionType)) base.objectTypeId = '0-1';
+        return { ...base, ...event, objectId: Number(event.objectId) };
+      };
+      const events: WebhookEvent[] = [];
+      const hasDeletion = (objectId: number, portal: number): boolean =>
+        send.events.some((event) => event.subscriptionType === 'contact.deletion' && Number(event.objectId) === objectId && (event.portalId ?? portalId) === portal);
+      for (const partial of send.events) {
+        const event = complete(partial);
+        events.push(event);
+        if (event.subscriptionType === 'contact.privacyDeletion' && send.companionDeletion !== false && !hasDeletion(event.objectId, event.portalId)) {
+          events.push(
+            buildContactDeletionEvent({ portalId: event.portalId, appId: event.appId, objectId: event.objectId, eventId: core.webhookEventSeq++, subscriptionId: event.subscriptionId, occurredAt: event.occurredAt }),
+          );
+        }
+      }
       return deliverWebhooks({
         url: send.url,
         clientSecret: app.clientSecret,

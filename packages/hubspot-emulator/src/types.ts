@@ -150,6 +150,13 @@ export interface EmulatorOptions {
   accessTokenTtlSeconds?: number;
   /** Authorization code lifetime. Default 10 minutes. */
   authCodeTtlMs?: number;
+  /**
+   * Token-endpoint error bodies. `live` (default): what live reports show (`error`, `error_description`,
+   * `status`, `message`) plus the spec's generic `category` and `correlationId`. `spec`: only the
+   * generic error model the OpenAPI specs promise (`{status:"error", category, correlationId, message}`),
+   * for clients that must not depend on the live-only fields.
+   */
+  tokenErrorBody?: 'live' | 'spec';
   /** Request log entries kept (oldest dropped). Default 2 000. */
   requestLogLimit?: number;
 }

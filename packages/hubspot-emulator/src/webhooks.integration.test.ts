@@ -76,6 +76,49 @@ describe('sendWebhook', () => {
     expect(received).toHaveLength(3);
   });
 
+  it('sends contact.privacyDeletion without changeSource/changeFlag, followed by its companion contact.deletion', async () => {
+    const result = await h.emulator.sendWebhook({ url: receiverUrl, events: [{ eventId: 500, subscriptionType: 'contact.privacyDeletion', objectId: 42, occurredAt: 1_700_000_000_000 }] });
+    expect(result.delivered).toBe(true);
+    const events = JSON.parse(received[0]?.body ?? '[]');
+    expect(events).toHaveLength(2);
+    const [privacy, deletion] = events;
+    expect(Object.keys(privacy).sort()).toEqual(['appId', 'attemptNumber', 'eventId', 'objectId', 'occurredAt', 'portalId', 'subscriptionId', 'subscriptionType']);
+    expect(privacy).toMatchObject({ eventId: 500, subscriptionType: 'contact.privacyDeletion', objectId: 42, portalId: 1001 });
+    expect(deletion).toMatchObject({ subscriptionType: 'contact.deletion', objectId: 42, portalId: 1001, appId: DEFAULT_APP.appId, occurredAt: 1_700_000_000_000, changeSource: 'CRM' });
+    expect(deletion.eventId).not.toBe(500);
+    expect(result.batches[0]?.eventIds).toEqual([500, deletion.eventId]);
+  });
+
+  it('adds no second contact.deletion when the caller sends one, or when companionDeletion is false', async () => {
+    await h.emulator.sendWebhook({ url: receiverUrl, events: [{ subscriptionType: 'contact.privacyDeletion', objectId: 42 }, { subscriptionType: 'contact.deletion', objectId: 42 }] });
+    await h.emulator.sendWebhook({ url: receiverUrl, events: [{ subscriptionType: 'contact.privacyDeletion', objectId: 43 }], companionDeletion: false });
+    expect(received.map((r) => JSON.parse(r.body).map((e: { subscriptionType: string }) => e.subscriptionType))).toEqual([
+      ['contact.privacyDeletion', 'contact.deletion'],
+      ['contact.privacyDeletion'],
+    ]);
+  });
+
+  it('contactEvent builds a privacy deletion with the common fields only', async () => {
+    await h.call('POST', '/crm/v3/objects/contacts/batch/upsert', { body: { inputs: [{ id: 'ada@example.com', idProperty: 'email', properties: {} }] } });
+    const privacy = h.emulator.contactEvent(1001, 'ada@example.com', 'contact.privacyDeletion');
+    expect(privacy.changeSource).toBeUndefined();
+    expect(privacy.changeFlag).toBeUndefined();
+    expect(h.emulator.contactEvent(1001, 'ada@example.com', 'contact.deletion')).toMatchObject({ changeSource: 'CRM', changeFlag: 'DELETED' });
+  });
+
+  it('generic object.* events carry objectTypeId (0-1 unless the caller names another type)', async () => {
+    await h.emulator.sendWebhook({
+      url: receiverUrl,
+      events: [
+        { subscriptionType: 'object.deletion', objectId: 9 },
+        { subscriptionType: 'object.deletion', objectId: 10, objectTypeId: '0-2' },
+        { subscriptionType: 'contact.deletion', objectId: 11 },
+      ],
+    });
+    const events = JSON.parse(received[0]?.body ?? '[]');
+    expect(events.map((e: { objectTypeId?: string }) => e.objectTypeId)).toEqual(['0-1', '0-2', undefined]);
+  });
+
   it('splits more than 100 events into arrays of at most 100', async () => {
     const events = Array.from({ length: 250 }, (_, i) => ({ subscriptionType: 'contact.deletion', objectId: i + 1 }));
     const result = await h.emulator.sendWebhook({ url: receiverUrl, events });

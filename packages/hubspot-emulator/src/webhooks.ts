@@ -76,8 +76,11 @@ export interface WebhookEvent {
   subscriptionType: string;
   attemptNumber: number;
   objectId: number;
-  changeSource: string;
+  /** Sent on CRM object events; not on `contact.privacyDeletion` (a hub event). */
+  changeSource?: string;
   changeFlag?: string;
+  /** Generic `object.*` events only: the object type (`0-1` = contacts). */
+  objectTypeId?: string;
   sourceId?: string;
   propertyName?: string;
   propertyValue?: string;
@@ -104,20 +107,26 @@ function contactEvent(subscriptionType: string, input: ContactEventInput, extra:
     subscriptionType,
     attemptNumber: 0,
     objectId: Number(input.objectId),
-    changeSource: input.changeSource ?? 'CRM',
     ...extra,
   };
 }
 
 /** `contact.deletion`: a contact was deleted (moved to the recycle bin). */
 export function buildContactDeletionEvent(input: ContactEventInput): WebhookEvent {
-  return contactEvent('contact.deletion', input, { changeFlag: 'DELETED' });
+  return contactEvent('contact.deletion', input, { changeSource: input.changeSource ?? 'CRM', changeFlag: 'DELETED' });
 }
 
-/** `contact.privacyDeletion`: a GDPR delete; personal data must be erased downstream too. */
-export function buildContactPrivacyDeletionEvent(input: ContactEventInput): WebhookEvent {
-  return contactEvent('contact.privacyDeletion', input, { changeSource: input.changeSource ?? 'GDPR', changeFlag: 'PRIVACY_DELETED' });
+/**
+ * `contact.privacyDeletion`: a GDPR delete; personal data must be erased downstream too. A hub event:
+ * the common fields and `objectId` only (no changeSource / changeFlag). HubSpot also fires a
+ * `contact.deletion` for it; `sendWebhook` adds that companion, this builder makes one event.
+ */
+export function buildContactPrivacyDeletionEvent(input: Omit<ContactEventInput, 'changeSource'>): WebhookEvent {
+  return contactEvent('contact.privacyDeletion', input, {});
 }
+
+/** True for the generic format's subscription types (`object.creation`, `object.deletion`, …). */
+export const isGenericObjectEvent = (subscriptionType: string): boolean => subscriptionType.startsWith('object.');
 
 export interface WebhookAttempt {
   attemptNumber: number;
