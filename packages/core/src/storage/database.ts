@@ -91,6 +91,66 @@ export function createExclusiveRunner(db: Knex): ExclusiveRunner {
   };
 }
 
+export interface AdvisoryLockWaitOptions {
+  /** How long to wait for another holder to finish before giving up. */
+  timeoutMs: number;
+}
+
+/**
+ * Runs `task` while holding the named lock, waiting (up to `timeoutMs`) for any other holder to
+ * finish first, so concurrent callers run one after the other. PostgreSQL only: callers on PGlite
+ * have no other process to wait for (see `isSingleConnection`).
+ *
+ * Like `runExclusive`, a session-level lock on a connection kept out of knex's pool for the whole
+ * task (so the pool needs max >= 2: the task runs on the others). The wait is bounded by the
+ * server's `lock_timeout`, set only for the short transaction that takes the lock: a session lock
+ * taken inside a transaction outlives its commit, the setting does not, so nothing leaks into the
+ * pooled connection. Throws HubSpotKitError 'INTERNAL' when the wait runs out.
+ */
+export async function withAdvisoryLock<T>(db: Knex, lockName: string, options: AdvisoryLockWaitOptions, task: () => Promise<T>): Promise<T> {
+  const key = advisoryLockKey(lockName);
+  const connection = (await db.client.acquireConnection()) as RawPgConnection;
+  try {
+    await waitForLock(connection, key, lockName, options.timeoutMs);
+    try {
+      return await task();
+    } finally {
+      await unlock(connection, key);
+    }
+  } finally {
+    await db.client.releaseConnection(connection);
+  }
+}
+
+async function waitForLock(connection: RawPgConnection, key: string, lockName: string, timeoutMs: number): Promise<void> {
+  const timeout = `${Math.max(1, Math.ceil(timeoutMs))}ms`;
+  await connection.query('BEGIN', []);
+  try {
+    // statement_timeout off for this transaction only: a host's shorter one must not cut the wait
+    // short with a less clear error; lock_timeout alone bounds it.
+    await connection.query("SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', '0', true)", [timeout]);
+    await connection.query('SELECT pg_advisory_lock($1::bigint)', [key]);
+    await connection.query('COMMIT', []);
+  } catch (error) {
+    await connection.query('ROLLBACK', []).catch(() => {
+      // Still inside the transaction, or dead: either way the pool must not hand it out again.
+      connection.__knex__disposed = connection.__knex__disposed ?? 'rollback failed';
+    });
+    if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) {
+      throw new HubSpotKitError(
+        'INTERNAL',
+        `Gave up after waiting ${Math.round(timeoutMs / 1000)} s for the "${lockName}" lock: another session has held it all that time ` +
+          `(find it in pg_locks, locktype 'advisory', key ${key}).`,
+        { cause: error, details: { lockName, lockKey: key, timeoutMs } },
+      );
+    }
+    throw error;
+  }
+}
+
+/** SQLSTATE 55P03: the wait for a lock ran past lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
 async function unlock(connection: RawPgConnection, key: string): Promise<void> {
   try {
     await connection.query('SELECT pg_advisory_unlock($1::bigint)', [key]);

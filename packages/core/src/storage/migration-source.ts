@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isSingleConnection, withAdvisoryLock } from './database.js';
 import * as createHubSpotTables from './migrations/001-create-hubspot-tables.js';
 
 /** Core's own bookkeeping tables, so the host's knex migrations never see (or clash with) ours. */
@@ -31,29 +32,42 @@ export function hubspotMigratorConfig(): Knex.MigratorConfig {
 }
 
 export interface RunMigrationsOptions {
-  /** How often to retry when another process is creating the bookkeeping tables. Default 20. */
-  maxAttempts?: number;
-  /** Wait between those retries. Default 100 ms. */
-  retryDelayMs?: number;
+  /**
+   * How long a process waits for another one that is migrating the same database before it gives
+   * up with HubSpotKitError 'INTERNAL'. Default 10 minutes: a migration that takes longer than that
+   * is stuck, not slow.
+   */
+  lockTimeoutMs?: number;
 }
 
+export const DEFAULT_MIGRATION_LOCK_TIMEOUT_MS = 10 * 60_000;
+/** The advisory lock every process takes around its migration run (see `advisoryLockKey`). */
+export const MIGRATIONS_ADVISORY_LOCK = 'migrations';
+
+/** Calls on one knex instance, chained: they wait for each other in this process without a pool connection each. */
+const inProcessRuns = new WeakMap<Knex, Promise<unknown>>();
+
 /**
- * Brings the schema up to date; a no-op when it already is. Safe to call from several processes
- * at once: knex serialises the batches through its lock row, and the one race knex leaves open
- * (two processes creating `hubspot_knex_migrations` at the same moment: duplicate table/type) is
- * retried here.
+ * Brings the schema up to date; a no-op when it already is. Any number of processes may call it at
+ * once: on PostgreSQL each run waits for a session-level advisory lock, so they go one after the
+ * other and the later ones find nothing to do. That also closes the race knex leaves open (two
+ * processes creating `hubspot_knex_migrations` at the same moment), and knex's own lock row is then
+ * never contended, so no run meets MigrationLocked. PGlite has one connection and one process: the
+ * in-process chaining is all it needs (an advisory lock there would be re-entrant, excluding nothing).
  */
 export async function runMigrations(db: Knex, options: RunMigrationsOptions = {}): Promise<void> {
-  const maxAttempts = options.maxAttempts ?? 20;
-  const retryDelayMs = options.retryDelayMs ?? 100;
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await db.migrate.latest(hubspotMigratorConfig());
-      return;
-    } catch (error) {
-      if (attempt >= maxAttempts || !isConcurrentMigrationError(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
-    }
+  const timeoutMs = options.lockTimeoutMs ?? DEFAULT_MIGRATION_LOCK_TIMEOUT_MS;
+  const migrate = async () => {
+    await db.migrate.latest(hubspotMigratorConfig());
+  };
+  const run = isSingleConnection(db) ? migrate : () => withAdvisoryLock(db, MIGRATIONS_ADVISORY_LOCK, { timeoutMs }, migrate);
+  const previous = inProcessRuns.get(db) ?? Promise.resolve();
+  const current = previous.catch(() => undefined).then(run);
+  inProcessRuns.set(db, current);
+  try {
+    await current;
+  } finally {
+    if (inProcessRuns.get(db) === current) inProcessRuns.delete(db);
   }
 }
 
@@ -66,13 +80,4 @@ export async function rollbackAllMigrations(db: Knex): Promise<void> {
 export async function appliedMigrations(db: Knex): Promise<string[]> {
   const [completed] = (await db.migrate.list(hubspotMigratorConfig())) as [Array<{ name: string }>, unknown[]];
   return completed.map((entry) => entry.name);
-}
-
-function isConcurrentMigrationError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  // Two sessions creating the same bookkeeping table: 42P07 duplicate_table, 42710 duplicate_object
-  // ('type "…" already exists', the table's row type), 23505 unique_violation (the pg_type index).
-  if (code === '42P07' || code === '42710' || code === '23505') return true;
-  return error.name === 'LockError' || /already locked/i.test(error.message);
 }

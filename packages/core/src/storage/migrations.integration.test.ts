@@ -1,7 +1,15 @@
 import { expect, it } from 'vitest';
 import { describeEachBackend } from '../test-support/test-databases.js';
-import { createPostgresDatabase } from './database.js';
-import { appliedMigrations, MIGRATIONS_LOCK_TABLE, MIGRATIONS_TABLE, rollbackAllMigrations, runMigrations } from './migration-source.js';
+import { HubSpotKitError } from '../errors.js';
+import { createPostgresDatabase, withAdvisoryLock } from './database.js';
+import {
+  appliedMigrations,
+  MIGRATIONS_ADVISORY_LOCK,
+  MIGRATIONS_LOCK_TABLE,
+  MIGRATIONS_TABLE,
+  rollbackAllMigrations,
+  runMigrations,
+} from './migration-source.js';
 import { queryRows } from './sql.js';
 
 const CORE_TABLES = [
@@ -53,17 +61,73 @@ describeEachBackend('migrations', (backend) => {
 describeEachBackend(
   'migrations from several processes at once',
   (backend) => {
-    it('lets concurrent runners on separate pools all succeed, applying each migration once', async () => {
-      const connectionString = backend.connectionString;
-      if (connectionString === null) throw new Error('postgres only');
-      const others = Array.from({ length: 4 }, () => createPostgresDatabase(connectionString, { max: 2 }));
+    const connectionString = () => {
+      if (backend.connectionString === null) throw new Error('postgres only');
+      return backend.connectionString;
+    };
+
+    it('lets six runners on separate pools (as six host processes) all succeed on a fresh database, applying each migration once', async () => {
+      const pools = Array.from({ length: 6 }, () => createPostgresDatabase(connectionString(), { max: 2 }));
       try {
-        await Promise.all([backend.db, ...others].map((db) => runMigrations(db)));
-        expect(await appliedMigrations(backend.db)).toEqual(['001_create_hubspot_tables']);
+        const outcomes = await Promise.allSettled(pools.map((db) => runMigrations(db)));
+        expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
       } finally {
-        await Promise.all(others.map((db) => db.destroy()));
+        await Promise.all(pools.map((db) => db.destroy()));
+      }
+      expect(await appliedMigrations(backend.db)).toEqual(['001_create_hubspot_tables']);
+      const rows = await queryRows<{ n: unknown }>(backend.db, `SELECT count(*) AS n FROM ${MIGRATIONS_TABLE}`);
+      expect(Number(rows[0]?.n)).toBe(1);
+      const outboxTables = await queryRows<{ n: unknown }>(
+        backend.db,
+        `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'hubspot_outbox'`,
+      );
+      expect(Number(outboxTables[0]?.n)).toBe(1);
+    });
+
+    it('waits for a process that is still migrating, and gives up with a clear INTERNAL error once the wait runs out', async () => {
+      const holder = createPostgresDatabase(connectionString(), { max: 2 });
+      const waiter = createPostgresDatabase(connectionString(), { max: 2 });
+      try {
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        let holding!: () => void;
+        const held = new Promise<void>((resolve) => (holding = resolve));
+        // Another process mid-migration: it holds the migrations lock until told to let go.
+        const other = withAdvisoryLock(holder, MIGRATIONS_ADVISORY_LOCK, { timeoutMs: 60_000 }, async () => {
+          holding();
+          await released;
+        });
+        await held;
+
+        const error = await runMigrations(waiter, { lockTimeoutMs: 200 }).then(
+          () => null,
+          (caught: unknown) => caught,
+        );
+        expect(error).toBeInstanceOf(HubSpotKitError);
+        expect(error).toMatchObject({ code: 'INTERNAL', details: { lockName: MIGRATIONS_ADVISORY_LOCK, timeoutMs: 200 } });
+        expect((error as Error).message).toMatch(/Gave up after waiting .* for the "migrations" lock/);
+
+        // Once the other process is done, the same call goes through (and finds nothing to do).
+        const waiting = runMigrations(waiter);
+        release();
+        await other;
+        await waiting;
+        expect(await appliedMigrations(waiter)).toEqual(['001_create_hubspot_tables']);
+      } finally {
+        await Promise.all([holder.destroy(), waiter.destroy()]);
       }
     });
   },
   { only: ['postgres'], migrate: false },
+);
+
+describeEachBackend(
+  'migrations called several times at once in one process',
+  (backend) => {
+    it('runs the calls on one knex one after the other on a fresh database, each succeeding', async () => {
+      await Promise.all(Array.from({ length: 4 }, () => runMigrations(backend.db)));
+      expect(await appliedMigrations(backend.db)).toEqual(['001_create_hubspot_tables']);
+    });
+  },
+  { migrate: false },
 );
