@@ -133,10 +133,17 @@ describe('who may do what (router + core + emulator + PostgreSQL)', () => {
   });
 
   describe('errors', () => {
-    it('answers NOT_FOUND for another method on a known path and leaves unknown paths to the host', async () => {
-      const res = await request(h.app).get(`${MOUNT}/resync`).set(user('org-b')).expect(404);
-      expect(res.body.error.code).toBe('NOT_FOUND');
-      await request(h.app).delete(`${MOUNT}/status`).expect(404, { error: { code: 'NOT_FOUND', message: 'DELETE is not supported here.' } });
+    it('answers 405 METHOD_NOT_ALLOWED with Allow for another method on a known path and leaves unknown paths to the host', async () => {
+      const res = await request(h.app).get(`${MOUNT}/resync`).set(user('org-b')).expect(405);
+      expect(res.body.error.code).toBe('METHOD_NOT_ALLOWED');
+      expect(res.headers.allow).toBe('POST');
+      const wrong = await request(h.app).delete(`${MOUNT}/status`).expect(405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'DELETE is not supported here; use GET, HEAD.' } });
+      expect(wrong.headers.allow).toBe('GET, HEAD');
+      expect(wrong.headers['cache-control']).toBe('no-store');
+      const webhook = await request(h.app).get(`${MOUNT}/webhooks`).expect(405);
+      expect([webhook.headers.allow, webhook.body.error.code]).toEqual(['POST', 'METHOD_NOT_ALLOWED']);
+      // Nothing was done: the admin route did not run for the wrong method.
+      expect((await h.integration.status('org-b')).status).toBe('connected');
       const host = express();
       const router = h.build();
       host.use(router);

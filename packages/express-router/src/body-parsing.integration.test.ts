@@ -59,7 +59,7 @@ describe('whatever body parser the host mounted first', () => {
         .send(body);
       if (webhook === 'ok') {
         expect(res.status).toBe(200);
-        expect(res.body).toEqual({ received: 1, processed: 1, duplicates: 0 });
+        expect(res.body).toEqual({ received: 1, processed: 1, duplicates: 0, purgedRows: 0 });
       } else {
         expect(res.status).toBe(500);
         expect(res.body).toEqual({ error: { code: 'INTERNAL', message: RAW_BODY_MISSING } });
@@ -67,10 +67,10 @@ describe('whatever body parser the host mounted first', () => {
     });
   });
 
-  it('refuses a body larger than maxBodyBytes', async () => {
+  it('refuses a body larger than maxBodyBytes with 413', async () => {
     const app = h.build({ router: { webhookUrl: WEBHOOK_URL, maxBodyBytes: 64 } });
-    const res = await request(app).post(`${MOUNT}/webhooks`).set('Content-Type', 'application/json').send(`[${'1,'.repeat(100)}1]`).expect(400);
-    expect(res.body.error.code).toBe('BAD_REQUEST');
+    const res = await request(app).post(`${MOUNT}/webhooks`).set('Content-Type', 'application/json').send(`[${'1,'.repeat(100)}1]`).expect(413);
+    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('never leaks a token, the client secret or a stack trace', () => {

@@ -8,6 +8,8 @@ describe('@jobcannon/hubspot-express public API', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(api).sort()).toEqual([
       'REQUESTED_WITH',
+      'createHubSpotHttpHandler',
+      'createHubSpotNodeHandler',
       'createHubSpotRouter',
     ]);
   });

@@ -1,7 +1,7 @@
 import { HubSpotKitError } from '@jobcannon/hubspot-core';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 
-/** What body parsers leave on the request (body-parser 1.x sets `_body`; the `verify` recipe sets `rawBody`). */
+/** What body parsers (Express's or any other) leave on the request (body-parser 1.x sets `_body`; the `verify` recipe sets `rawBody`). */
 interface ParsedRequest {
   _body?: unknown;
   rawBody?: unknown;
@@ -20,12 +20,12 @@ export const RAW_BODY_MISSING =
  * it again would wait forever, so we look rather than try: body-parser 1.x flags `_body`, and
  * body-parser 2.x (like any reader) leaves the stream ended.
  */
-export function bodyConsumed(req: Request): boolean {
+export function bodyConsumed(req: IncomingMessage): boolean {
   return (req as ParsedRequest)._body === true || req.readableEnded || (req.complete && !req.readable);
 }
 
 /** Reads the unconsumed request stream, refusing more than `limit` bytes. */
-export function readStream(req: Request, limit: number): Promise<Buffer> {
+export function readStream(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
@@ -74,7 +74,7 @@ export function readStream(req: Request, limit: number): Promise<Buffer> {
  * else what the host kept (`req.rawBody` from the verify recipe, or a Buffer from express.raw()).
  * A parsed body is never turned back into bytes: re-serialised JSON differs from what was signed.
  */
-export async function readRawBody(req: Request, limit: number): Promise<Buffer> {
+export async function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const { rawBody, body } = req as ParsedRequest;
   if (Buffer.isBuffer(rawBody)) return rawBody;
   if (typeof rawBody === 'string') return Buffer.from(rawBody, 'utf8');
@@ -84,7 +84,7 @@ export async function readRawBody(req: Request, limit: number): Promise<Buffer> 
 }
 
 /** A JSON body, whether the host parsed it already (json, text or raw parser) or left the stream to us. */
-export async function readJsonBody(req: Request, limit = JSON_BODY_LIMIT): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage, limit = JSON_BODY_LIMIT): Promise<unknown> {
   if (!bodyConsumed(req)) return parseJson((await readStream(req, limit)).toString('utf8'));
   const { rawBody, body } = req as ParsedRequest;
   if (Buffer.isBuffer(body)) return parseJson(body.toString('utf8'));
@@ -104,5 +104,5 @@ export function parseJson(text: string): unknown {
 }
 
 function tooLarge(limit: number): HubSpotKitError {
-  return new HubSpotKitError('BAD_REQUEST', `The request body is larger than ${limit} bytes.`);
+  return new HubSpotKitError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limit} bytes.`, { details: { limit } });
 }

@@ -1,6 +1,7 @@
 import { HubSpotKitError } from '@jobcannon/hubspot-core';
-import type { Request } from 'express';
-import type { HubSpotRouterOptions } from './router-options.js';
+import type { HubSpotHandlerOptions } from './router-options.js';
+
+type ReturnTo<HostRequest> = HubSpotHandlerOptions<HostRequest>['returnTo'];
 
 /** Control characters (browsers strip tabs and newlines from URLs, which can turn `/\t/x` into `//x`). */
 const hasControlCharacter = (value: string): boolean => [...value].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f);
@@ -20,7 +21,7 @@ function isHttpUrl(value: string): boolean {
 }
 
 /** Checked once, when the router is built: a bad static `returnTo` is a configuration error. */
-export function validateReturnToOption(returnTo: HubSpotRouterOptions['returnTo']): void {
+export function validateReturnToOption(returnTo: ReturnTo<never>): void {
   if (typeof returnTo === 'function') return;
   if (typeof returnTo !== 'string' || !(isSameOriginPath(returnTo) || isHttpUrl(returnTo))) {
     throw new HubSpotKitError('INVALID_OPTIONS', 'createHubSpotRouter: `returnTo` must be a path ("/settings/integrations"), an absolute http(s) URL, or a function returning a path.');
@@ -31,7 +32,7 @@ export function validateReturnToOption(returnTo: HubSpotRouterOptions['returnTo'
  * The callback's destination. Only ever the host's configuration: a function's result must be a
  * same-origin path, because it may be derived from the request and the request is the attacker's.
  */
-export function resolveReturnTo(returnTo: HubSpotRouterOptions['returnTo'], req: Request): string {
+export function resolveReturnTo<HostRequest>(returnTo: ReturnTo<HostRequest>, req: HostRequest): string {
   if (typeof returnTo === 'string') return returnTo;
   const value = returnTo(req);
   if (typeof value !== 'string' || !isSameOriginPath(value)) {

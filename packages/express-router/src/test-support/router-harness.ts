@@ -6,7 +6,8 @@ import express, { type Express, type Request, type RequestHandler } from 'expres
 import request from 'supertest';
 import { expect } from 'vitest';
 import { createHubSpotRouter } from '../create-hubspot-router.js';
-import type { HubSpotRouterIdentity, HubSpotRouterOptions } from '../router-options.js';
+import type { HubSpotRouterOptions } from '../create-hubspot-router.js';
+import type { HubSpotRouterIdentity } from '../router-options.js';
 import { completedInvite as coreCompletedInvite, createPostgresTestDatabase, type PostgresTestDatabase } from '@jobcannon/hubspot-core/test-support';
 
 export const MOUNT = '/integrations/hubspot';

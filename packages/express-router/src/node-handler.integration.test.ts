@@ -1,0 +1,228 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HubSpotKitError, type HubSpotIntegration, type Logger } from '@jobcannon/hubspot-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHubSpotNodeHandler, type HubSpotNodeHandlerOptions } from './node-handler.js';
+
+// The framework-neutral layer on a plain node:http server, over a stand-in integration: what the
+// router itself decides (routing, methods, who may act, CSRF, the error mapping, what reaches
+// core) without PostgreSQL or HubSpot. The Express suites run the same layer against the real thing.
+
+const MOUNT = '/integrations/hubspot';
+type WebhookRequest = Parameters<HubSpotIntegration['handleWebhook']>[0];
+/** The router's JSON answers, loosely: errors, or the fields a test reads. */
+interface Answer {
+  error: { code: string; message: string };
+  items: unknown[];
+  [field: string]: unknown;
+}
+const json = async (res: Response): Promise<Answer> => (await res.json()) as Answer;
+
+const WIDGET = { 'Content-Type': 'application/json', 'X-Requested-With': 'jobcannon-hubspot-widget' };
+
+interface Recorded {
+  calls: Array<[string, ...unknown[]]>;
+  webhooks: Array<WebhookRequest & { rawText: string }>;
+}
+
+function fakeIntegration(recorded: Recorded): HubSpotIntegration {
+  const record = (name: string, ...args: unknown[]) => void recorded.calls.push([name, ...args]);
+  const fake: Partial<HubSpotIntegration> = {
+    completeOAuth: async (input) => {
+      record('completeOAuth', input);
+      if (input.state === 'bad') throw new HubSpotKitError('OAUTH_STATE_INVALID', 'unknown state');
+      return {} as never;
+    },
+    connectUrl: async (options) => {
+      record('connectUrl', options);
+      return 'https://app.hubspot.example/oauth/authorize?state=s1';
+    },
+    status: async (orgId) => {
+      record('status', orgId);
+      if (orgId === 'org-broken') throw new Error('SELECT * FROM secrets WHERE password = hunter2');
+      // Core's shapes pass through untouched (LastError is {code, details, retryable, at}).
+      return { status: 'connected', lastError: { code: 'HUBSPOT_RATE_LIMITED', details: { status: 429 }, retryable: true, at: '2026-01-01T00:00:00.000Z' } } as never;
+    },
+    resync: async (orgId) => {
+      record('resync', orgId);
+      throw new HubSpotKitError('NOT_CONNECTED', 'Connect HubSpot first.');
+    },
+    disconnect: async (orgId) => void record('disconnect', orgId),
+    failures: async (orgId, page) => {
+      record('failures', orgId, page);
+      return { items: [{ id: '7', inviteId: 'inv', email: 'a@x.io', code: 'HUBSPOT_INVALID_EMAIL', details: { email: 'a@x.io' }, retryable: false, attempts: 1, failedAt: 't' }], total: 1, nextCursor: null };
+    },
+    retryFailed: async (orgId, ids) => {
+      record('retryFailed', orgId, ids);
+      return { retried: ids?.length ?? 99 };
+    },
+    handleWebhook: async (request) => {
+      recorded.webhooks.push({ ...request, rawText: Buffer.from(request.rawBody).toString('utf8') });
+      return { status: 200, headers: { 'X-Core': 'yes' }, body: { received: 1, processed: 1, duplicates: 0, purgedRows: 0 } };
+    },
+  };
+  return fake as HubSpotIntegration;
+}
+
+function authorize(req: IncomingMessage) {
+  const value = req.headers['x-test-user'];
+  if (typeof value !== 'string') return null;
+  const [orgId = '', userId = '', role = ''] = value.split('/');
+  return { orgId, userId, role };
+}
+
+const admin = (orgId = 'org-a') => ({ 'x-test-user': `${orgId}/u1/admin` });
+const member = (orgId = 'org-a') => ({ 'x-test-user': `${orgId}/u2/member` });
+
+describe('the framework-neutral layer on plain node:http', () => {
+  const recorded: Recorded = { calls: [], webhooks: [] };
+  const errors: string[] = [];
+  const logger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (message, fields) => errors.push(`${message} ${JSON.stringify(fields)}`) };
+  const hostRequests: unknown[] = [];
+  let server: Server;
+  let base: string;
+  let options: Partial<HubSpotNodeHandlerOptions> = {};
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      // Built per request so a test can change the options; a host builds it once.
+      const handler = createHubSpotNodeHandler(fakeIntegration(recorded), {
+        authorize: (hostReq) => {
+          hostRequests.push(hostReq);
+          return authorize(hostReq);
+        },
+        returnTo: '/settings',
+        logger,
+        mountPath: MOUNT,
+        ...options,
+      });
+      void handler(req, res).then((handled) => {
+        if (!handled) {
+          res.statusCode = 418;
+          res.end('host');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  beforeEach(() => {
+    recorded.calls.length = 0;
+    recorded.webhooks.length = 0;
+    options = {};
+  });
+
+  const call = (path: string, init: RequestInit = {}) => fetch(`${base}${MOUNT}${path}`, { redirect: 'manual', ...init });
+
+  it('serves core’s JSON as it is, no-store, and hands authorize the host’s own request object', async () => {
+    const res = await call('/status?orgId=org-b', { headers: member() });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await json(res)).toEqual({ status: 'connected', lastError: { code: 'HUBSPOT_RATE_LIMITED', details: { status: 429 }, retryable: true, at: '2026-01-01T00:00:00.000Z' } });
+    expect(recorded.calls).toEqual([['status', 'org-a']]);
+    expect(hostRequests.at(-1)).toHaveProperty('socket');
+    const failures = await call('/failures?limit=5&cursor=9', { headers: member() });
+    expect((await json(failures)).items[0]).toEqual({ id: '7', inviteId: 'inv', email: 'a@x.io', code: 'HUBSPOT_INVALID_EMAIL', details: { email: 'a@x.io' }, retryable: false, attempts: 1, failedAt: 't' });
+    expect(recorded.calls.at(-1)).toEqual(['failures', 'org-a', { limit: 5, cursor: '9' }]);
+  });
+
+  it('leaves paths that are not its own to the host (including look-alike prefixes)', async () => {
+    expect((await call('/elsewhere')).status).toBe(418);
+    expect((await fetch(`${base}${MOUNT}x/status`)).status).toBe(418);
+    expect((await fetch(`${base}/status`)).status).toBe(418);
+    expect(recorded.calls).toEqual([]);
+  });
+
+  it('matches like Express did: one trailing slash and any case', async () => {
+    expect((await call('/Status/', { headers: member() })).status).toBe(200);
+  });
+
+  it('answers 405 with Allow to another method on a known route, without running it', async () => {
+    const wrong = await call('/disconnect', { headers: admin() });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST');
+    expect(await json(wrong)).toEqual({ error: { code: 'METHOD_NOT_ALLOWED', message: 'GET is not supported here; use POST.' } });
+    const put = await call('/status', { method: 'PUT', headers: member() });
+    expect([put.status, put.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    expect(recorded.calls).toEqual([]);
+    expect((await call('/status', { method: 'HEAD', headers: member() })).status).toBe(200);
+  });
+
+  it('maps errors in one place: 401, 403, core’s own codes, and a generic 500 that logs the detail server-side', async () => {
+    expect(await json(await call('/status'))).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+    const forbidden = await call('/resync', { method: 'POST', headers: { ...member(), ...WIDGET }, body: '{}' });
+    expect([forbidden.status, (await json(forbidden)).error.code]).toEqual([403, 'FORBIDDEN']);
+    const notConnected = await call('/resync', { method: 'POST', headers: { ...admin(), ...WIDGET }, body: '{}' });
+    expect([notConnected.status, (await json(notConnected)).error.code]).toEqual([409, 'NOT_CONNECTED']);
+    const broken = await call('/status', { headers: member('org-broken') });
+    const text = await broken.text();
+    expect(broken.status).toBe(500);
+    expect(JSON.parse(text).error.code).toBe('INTERNAL');
+    expect(text).not.toContain('hunter2');
+    expect(errors.some((line) => line.includes('hunter2'))).toBe(true);
+    const badLimit = await call('/failures?limit=0', { headers: member() });
+    expect([badLimit.status, (await json(badLimit)).error.code]).toEqual([400, 'BAD_REQUEST']);
+  });
+
+  it('runs the same-site check before a mutation: a form post or a foreign Origin is refused', async () => {
+    const form = await call('/disconnect', { method: 'POST', headers: { ...admin(), 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'x=1' });
+    expect([form.status, (await json(form)).error.code]).toEqual([403, 'CROSS_SITE_REQUEST']);
+    const foreign = await call('/disconnect', { method: 'POST', headers: { ...admin(), ...WIDGET, Origin: 'https://evil.example' }, body: '{}' });
+    expect((await json(foreign)).error.code).toBe('CROSS_SITE_REQUEST');
+    expect(recorded.calls).toEqual([]);
+    const own = await call('/disconnect', { method: 'POST', headers: { ...admin(), ...WIDGET, Origin: base }, body: '{}' });
+    expect(await json(own)).toEqual({ status: 'disconnected' });
+    expect(recorded.calls).toEqual([['disconnect', 'org-a']]);
+  });
+
+  it('trusts X-Forwarded-Proto/-Host only with trustProxy', async () => {
+    const forwarded = { ...admin(), ...WIDGET, 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'hr.example.com', Origin: 'https://hr.example.com' };
+    expect((await call('/failures/retry', { method: 'POST', headers: forwarded, body: '{"ids":["1"]}' })).status).toBe(403);
+    options = { trustProxy: true };
+    expect(await json(await call('/failures/retry', { method: 'POST', headers: forwarded, body: '{"ids":["1"]}' }))).toEqual({ retried: 1 });
+  });
+
+  it('reads the JSON body itself, refusing bad JSON and a body over the limit', async () => {
+    expect((await json(await call('/failures/retry', { method: 'POST', headers: { ...admin(), ...WIDGET }, body: '{"ids":' }))).error).toEqual({ code: 'BAD_REQUEST', message: 'The request body is not valid JSON.' });
+    const huge = await call('/failures/retry', { method: 'POST', headers: { ...admin(), ...WIDGET }, body: JSON.stringify({ ids: ['1'.repeat(200_000)] }) });
+    expect([huge.status, (await json(huge)).error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+  });
+
+  it('redirects /connect to core’s consent URL, and a refusal back to returnTo with the reason', async () => {
+    const ok = await call('/connect?confirmPortalChange=1', { headers: admin() });
+    expect([ok.status, ok.headers.get('location')]).toEqual([302, 'https://app.hubspot.example/oauth/authorize?state=s1']);
+    expect(recorded.calls).toEqual([['connectUrl', { orgId: 'org-a', userId: 'u1', allowPortalChange: true }]]);
+    expect((await call('/connect', { headers: member() })).headers.get('location')).toBe('/settings?hubspot=error&reason=FORBIDDEN');
+  });
+
+  it('completes the callback with the signed-in org, and redirects either way', async () => {
+    const done = await call('/callback?code=c&state=s', { headers: member() });
+    expect([done.status, done.headers.get('location'), done.headers.get('referrer-policy')]).toEqual([302, '/settings?hubspot=connected', 'no-referrer']);
+    expect(recorded.calls[0]).toEqual(['completeOAuth', { code: 'c', state: 's', error: null, errorDescription: null, expectedOrgId: 'org-a' }]);
+    expect((await call('/callback?code=c&state=bad')).headers.get('location')).toBe('/settings?hubspot=error&reason=OAUTH_STATE_INVALID');
+  });
+
+  it('passes a webhook through to core as it arrived: method, public URL with query, headers and raw bytes', async () => {
+    const body = '[ {"note": "ünïcødé ✓"} ]';
+    const res = await call('/webhooks/?source=hubspot&x=a%3Ab', { method: 'POST', headers: { 'X-HubSpot-Signature-v3': 'sig', 'Content-Type': 'application/json' }, body });
+    expect([res.status, res.headers.get('x-core'), res.headers.get('cache-control')]).toEqual([200, 'yes', 'no-store']);
+    expect(await json(res)).toEqual({ received: 1, processed: 1, duplicates: 0, purgedRows: 0 });
+    const [webhook] = recorded.webhooks;
+    expect(webhook).toMatchObject({ method: 'POST', url: `${base}${MOUNT}/webhooks/?source=hubspot&x=a%3Ab`, rawText: body });
+    expect(webhook?.headers['x-hubspot-signature-v3']).toBe('sig');
+    options = { webhookUrl: 'https://public.example/hooks' };
+    await call('/webhooks', { method: 'POST', body: '[]' });
+    expect(recorded.webhooks[1]?.url).toBe('https://public.example/hooks');
+  });
+
+  it('refuses a webhook body over maxBodyBytes before core sees it', async () => {
+    options = { maxBodyBytes: 16 };
+    const res = await call('/webhooks', { method: 'POST', body: '[1,2,3,4,5,6,7,8,9,10]' });
+    expect([res.status, (await json(res)).error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    expect(recorded.webhooks).toEqual([]);
+  });
+});
