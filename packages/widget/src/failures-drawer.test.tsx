@@ -1,20 +1,15 @@
 import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeFetch, statusReport, type RecordedRequest } from './test-support/fake-fetch.js';
+import { createFakeFetch, failureItem, statusReport, type RecordedRequest } from './test-support/fake-fetch.js';
 import { renderRow } from './test-support/render-row.js';
 import type { FailureItem } from './types.js';
 
 afterEach(cleanup);
 
-const failure = (n: number): FailureItem => ({
-  id: `f${n}`,
-  inviteId: `inv_${n}`,
-  email: `candidate${n}@example.com`,
-  reason: 'HubSpot rejected the email address',
-  errorCode: 'INVALID_EMAIL',
-  attempts: 6,
-  failedAt: '2026-05-04T10:00:00.000Z',
-});
+/** A result that ran out of retries on timeouts: Retry can help. */
+const failure = (n: number): FailureItem =>
+  failureItem(n, { code: 'RETRIES_EXHAUSTED', details: { lastCode: 'HUBSPOT_TIMEOUT' }, retryable: true, attempts: 6 });
+const EXHAUSTED = 'JobCannon stopped retrying this result after repeated failures. The last one: HubSpot took too long to answer. Retry it once the cause is fixed.';
 
 /** A failures endpoint with `total` rows served `limit` at a time, cursor = next index. */
 function failuresRoute(all: FailureItem[]) {
@@ -27,8 +22,8 @@ function failuresRoute(all: FailureItem[]) {
   };
 }
 
-function setup(count: number, pageSize = 2) {
-  const all = Array.from({ length: count }, (_, i) => failure(i + 1));
+function setup(count: number, pageSize = 2, make: (n: number) => FailureItem = failure) {
+  const all = Array.from({ length: count }, (_, i) => make(i + 1));
   const fake = createFakeFetch({
     'GET /status': { body: statusReport({ queue: { pending: 0, failed: count, held: 0 } }) },
     'GET /failures': failuresRoute(all),
@@ -50,8 +45,8 @@ describe('failures drawer', () => {
     const rows = await within(drawer).findAllByRole('row');
     expect(rows.map((row) => row.textContent)).toEqual([
       'EmailInviteReasonAttemptsFailedAction',
-      'candidate1@example.cominv_1HubSpot rejected the email address INVALID_EMAIL62 hours agoRetry',
-      'candidate2@example.cominv_2HubSpot rejected the email address INVALID_EMAIL62 hours agoRetry',
+      `candidate1@example.cominv_1${EXHAUSTED} RETRIES_EXHAUSTED62 hours agoRetry`,
+      `candidate2@example.cominv_2${EXHAUSTED} RETRIES_EXHAUSTED62 hours agoRetry`,
     ]);
     expect(within(drawer).getByText('Showing 2 of 2.')).toBeTruthy();
     expect(within(drawer).queryByRole('button', { name: 'Load more' })).toBeNull();
@@ -144,7 +139,10 @@ describe('failures drawer', () => {
     await user.click(await screen.findByRole('button', { name: 'View 2 failed' }));
     // The row's own "2 results could not be sent" banner is an alert too.
     const alerts = await screen.findAllByRole('alert');
-    await waitFor(() => expect(screen.getAllByRole('alert').map((a) => a.textContent)).toContain('Could not load failed results. database unavailable'));
+    const wording = 'Could not load failed results. Something went wrong in JobCannon. Try again in a minute. If it keeps happening, contact JobCannon support.';
+    await waitFor(() => expect(screen.getAllByRole('alert').map((a) => a.textContent)).toContain(wording));
+    // The server's own text is for its logs, not for the admin.
+    expect(document.body.textContent).not.toContain('database unavailable');
     expect(alerts.length).toBeGreaterThan(0);
     const drawer = screen.getByRole('region', { name: 'Failed results' });
     expect(within(drawer).getByText(/The list could not be loaded/)).toBeTruthy();
@@ -152,7 +150,7 @@ describe('failures drawer', () => {
     fake.on('GET /failures', failuresRoute([failure(1), failure(2)]));
     await user.click(within(drawer).getByRole('button', { name: 'Try again' }));
     expect(await within(drawer).findByText('Showing 2 of 2.')).toBeTruthy();
-    expect(screen.getAllByRole('alert').map((a) => a.textContent)).not.toContain('Could not load failed results. database unavailable');
+    expect(screen.getAllByRole('alert').map((a) => a.textContent)).not.toContain(wording);
   });
 
   it('a failed retry keeps the row and says why', async () => {
@@ -164,5 +162,55 @@ describe('failures drawer', () => {
     const alerts = await screen.findAllByRole('alert');
     expect(alerts.map((a) => a.textContent)).toContain('Retry failed. The request was refused because it did not come from this page. Reload the page and try again.');
     expect(within(drawer).getByText('candidate1@example.com')).toBeTruthy();
+  });
+
+  it('words each failure from its code and details, and offers Retry only where a retry can help', async () => {
+    const items: FailureItem[] = [
+      failureItem(1, { email: 'ann@example.con', details: { email: 'ann@example.con' } }),
+      failureItem(2, { code: 'INVALID_INVITE', details: { field: 'scores.iq', value: 190 } }),
+      failure(3),
+    ];
+    const { user } = setup(3, 10, (n) => items[n - 1]!);
+    await user.click(await screen.findByRole('button', { name: 'View 3 failed' }));
+    const drawer = screen.getByRole('region', { name: 'Failed results' });
+    const [, ann, invalid, exhausted] = await within(drawer).findAllByRole('row');
+
+    expect(ann!.textContent).toContain('HubSpot refused the email address ann@example.con. Correct it in JobCannon and the result is sent again.');
+    expect(invalid!.textContent).toContain("JobCannon could not send this result: the invite's scores.iq is not valid (190). Correct it in JobCannon and the result is sent again.");
+    expect(within(ann!).queryByRole('button')).toBeNull();
+    expect(within(invalid!).queryByRole('button')).toBeNull();
+    expect(within(exhausted!).getByRole('button', { name: 'Retry candidate3@example.com' })).toBeTruthy();
+    // One retryable result is enough for Retry all (the server decides which rows it re-queues).
+    expect(within(drawer).getByRole('button', { name: 'Retry all' })).toBeTruthy();
+  });
+
+  it('offers no Retry at all when nothing listed can succeed by retrying', async () => {
+    const { user } = setup(2, 10, (n) => failureItem(n));
+    await user.click(await screen.findByRole('button', { name: 'View 2 failed' }));
+    const drawer = screen.getByRole('region', { name: 'Failed results' });
+    await within(drawer).findByText('Showing 2 of 2.');
+    expect(within(drawer).queryByRole('button', { name: /Retry/ })).toBeNull();
+    expect(within(drawer).getByRole('button', { name: 'Close' })).toBeTruthy();
+  });
+
+  it("shows HubSpot's own words only as a short secondary line, never its JSON", async () => {
+    const raw = 'Property values were not valid: [{"isValid":false,"message":"ann@example.con is not a valid email","error":"INVALID_EMAIL","name":"email"}]';
+    const { user } = setup(1, 10, (n) => failureItem(n, { details: { email: 'ann@example.con', hubspotMessage: raw, hubspotCategory: 'VALIDATION_ERROR' } }));
+    await user.click(await screen.findByRole('button', { name: 'View 1 failed' }));
+    const drawer = screen.getByRole('region', { name: 'Failed results' });
+    const said = await within(drawer).findByText('HubSpot said: Property values were not valid');
+    expect(said.className).toBe('jc-hs__said');
+    expect(drawer.textContent).not.toMatch(/[{}[\]]|isValid|VALIDATION_ERROR/);
+  });
+
+  it('a code this widget does not know gets a generic sentence and is not echoed', async () => {
+    const odd = { ...failureItem(1), code: 'SOMETHING_FROM_A_NEWER_CORE', details: { hubspotMessage: '<b>injected</b>' } } as unknown as FailureItem;
+    const { user } = setup(1, 10, () => odd);
+    await user.click(await screen.findByRole('button', { name: 'View 1 failed' }));
+    const drawer = screen.getByRole('region', { name: 'Failed results' });
+    const [, row] = await within(drawer).findAllByRole('row');
+    expect(row!.textContent).toContain('Something unexpected went wrong. Try again in a minute.');
+    expect(drawer.textContent).not.toContain('SOMETHING_FROM_A_NEWER_CORE');
+    expect(drawer.textContent).not.toContain('injected');
   });
 });

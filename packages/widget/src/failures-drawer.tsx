@@ -1,4 +1,7 @@
 import type { KeyboardEvent, RefObject } from 'react';
+import { describeFailure } from './describe.js';
+import { isKnownCode } from './error-codes.js';
+import type { Messages } from './messages.js';
 import type { SlotName } from './slots.js';
 import { TimeAgo } from './time-ago.js';
 import type { FailuresState } from './types.js';
@@ -16,6 +19,7 @@ export interface FailuresDrawerProps {
   id: string;
   headingLevel: number;
   failures: FailuresState;
+  messages: Messages;
   now: number;
   headingRef: RefObject<HTMLHeadingElement | null>;
   cls: (slot: SlotName) => string | undefined;
@@ -31,7 +35,7 @@ export interface FailuresDrawerProps {
  * banner and the list side by side. A labelled region; focus moves to its heading on open and
  * back to the toggle on close (the row does that), Escape closes it.
  */
-export function FailuresDrawer({ id, headingLevel, failures, now, headingRef, cls, button, onClose, onRetry, onLoadMore, onReload }: FailuresDrawerProps) {
+export function FailuresDrawer({ id, headingLevel, failures, messages: m, now, headingRef, cls, button, onClose, onRetry, onLoadMore, onReload }: FailuresDrawerProps) {
   const Heading = `h${Math.min(headingLevel + 1, 6)}` as 'h4';
   const headingId = `${id}-heading`;
   const onKeyDown = (event: KeyboardEvent) => {
@@ -41,63 +45,74 @@ export function FailuresDrawer({ id, headingLevel, failures, now, headingRef, cl
     }
   };
   const { items, total, loaded, loading, nextCursor } = failures;
+  // Retry is offered only where it can help; the others need the invite corrected first.
+  const anyRetryable = items.some((item) => item.retryable);
   return (
     <section id={id} role="region" aria-labelledby={headingId} aria-busy={loading || undefined} className={cls('drawer')} onKeyDown={onKeyDown}>
       <Heading id={headingId} ref={headingRef} tabIndex={-1}>
-        Failed results
+        {m.failuresTitle}
       </Heading>
       {loaded || loading ? (
-        <p>{!loaded ? 'Loading failed results…' : total === 0 ? 'No failed results.' : `Showing ${items.length} of ${total}.`}</p>
+        <p>{!loaded ? m.failuresLoading : total === 0 ? m.failuresNone : m.failuresShowing(items.length, total)}</p>
       ) : (
         <p>
-          The list could not be loaded. <button {...button('secondary', onReload, false)}>Try again</button>
+          {m.failuresLoadError} <button {...button('secondary', onReload, false)}>{m.tryAgain}</button>
         </p>
       )}
       {items.length > 0 && (
         <table className={cls('table')}>
           <thead>
             <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Invite</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Failed</th>
-              <th scope="col">Action</th>
+              <th scope="col">{m.columns.email}</th>
+              <th scope="col">{m.columns.invite}</th>
+              <th scope="col">{m.columns.reason}</th>
+              <th scope="col">{m.columns.attempts}</th>
+              <th scope="col">{m.columns.failed}</th>
+              <th scope="col">{m.columns.action}</th>
             </tr>
           </thead>
           <tbody>
-            {items.map((item) => (
-              <tr key={item.id}>
-                <td>{item.email}</td>
-                <td>
-                  <code>{item.inviteId}</code>
-                </td>
-                <td>
-                  {item.reason} <code>{item.errorCode}</code>
-                </td>
-                <td>{item.attempts}</td>
-                <td>
-                  <TimeAgo at={item.failedAt} now={now} />
-                </td>
-                <td>
-                  {/* Every row's button says "Retry"; the label says which result it retries. */}
-                  <button {...button('secondary', () => onRetry([item.id]))} aria-label={`Retry ${item.email}`}>
-                    Retry
-                  </button>
-                </td>
-              </tr>
-            ))}
+            {items.map((item) => {
+              const sentence = describeFailure(item, m);
+              return (
+                <tr key={item.id}>
+                  <td>{item.email}</td>
+                  <td>
+                    <code>{item.inviteId}</code>
+                  </td>
+                  <td>
+                    {sentence.message}
+                    {sentence.action && ` ${sentence.action}`}
+                    {/* The code is for support tickets; one the widget does not know is not echoed. */}
+                    {isKnownCode(item.code) && <> <code>{item.code}</code></>}
+                    {sentence.hubspotSaid && <span className={cls('said')}>{sentence.hubspotSaid}</span>}
+                  </td>
+                  <td>{item.attempts}</td>
+                  <td>
+                    <TimeAgo at={item.failedAt} now={now} format={m.timeAgo} />
+                  </td>
+                  <td>
+                    {/* Every row's button says "Retry"; the label says which result it retries. */}
+                    {item.retryable && (
+                      <button {...button('secondary', () => onRetry([item.id]))} aria-label={m.retryLabel(item.email)}>
+                        {m.retry}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}
       <div className={cls('actions')}>
-        {items.length > 0 && <button {...button('primary', () => onRetry())}>Retry all</button>}
+        {anyRetryable && <button {...button('primary', () => onRetry())}>{m.retryAll}</button>}
         {nextCursor && (
           <button {...button('secondary', onLoadMore, false)} aria-disabled={loading || undefined}>
-            Load more
+            {m.loadMore}
           </button>
         )}
-        <button {...button('secondary', onClose, false)}>Close</button>
+        <button {...button('secondary', onClose, false)}>{m.close}</button>
       </div>
     </section>
   );

@@ -1,10 +1,10 @@
 import { useEffect, useId, useRef, useState, type CSSProperties, type ReactNode } from 'react';
 import { FailuresDrawer, type ButtonProps } from './failures-drawer.js';
 import { HubSpotLogo } from './hubspot-logo.js';
-import { describeResync, describeRetry, readOAuthRedirect, REQUEST_TITLES } from './messages.js';
+import { readOAuthRedirect } from './describe.js';
 import { slotClass, type ClassNames, type SlotName } from './slots.js';
 import { TimeAgo } from './time-ago.js';
-import type { Fix, ViewState } from './types.js';
+import type { Fix } from './types.js';
 import { useHubSpotIntegration, type UseHubSpotIntegrationOptions } from './use-hubspot-integration.js';
 
 export interface HubSpotIntegrationRowProps extends UseHubSpotIntegrationOptions {
@@ -24,14 +24,6 @@ export interface HubSpotIntegrationRowProps extends UseHubSpotIntegrationOptions
   headingLevel?: 2 | 3 | 4 | 5;
 }
 
-const PILL_LABELS: Record<ViewState, string> = {
-  connected: 'Connected',
-  not_connected: 'Not connected',
-  must_reconnect: 'Needs reconnect',
-  syncing: 'Syncing',
-  error: 'Error',
-};
-
 // Inline rather than a class so the announcement context survives `unstyled`.
 const VISUALLY_HIDDEN: CSSProperties = { position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap' };
 
@@ -40,7 +32,7 @@ type FocusTarget = 'connect' | 'disconnect' | 'cancel' | 'drawer' | 'toggle';
 /** The HubSpot row of the Integrations section: status, what is wrong, and the buttons that fix it. */
 export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
   const { className, classNames, unstyled = false, search, clearOAuthParams = true, now = Date.now, headingLevel = 3, ...options } = props;
-  const { status, view, problems, error, busy, failures, actions } = useHubSpotIntegration(options);
+  const { status, view, problems, error, busy, failures, actions, messages: m } = useHubSpotIntegration(options);
   const id = useId();
   const cls = (slot: SlotName) => slotClass(slot, classNames, unstyled);
 
@@ -106,27 +98,27 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
   };
   // A failed action leaves no notice: its error banner says what happened.
   const resync = () =>
-    runWithNotice('Resyncing properties…', async () => {
+    runWithNotice(m.resyncing, async () => {
       const report = await actions.resync();
-      return report && describeResync(report);
+      return report && m.resynced(report);
     });
   const retry = (ids?: string[]) =>
     runWithNotice(
-      'Retrying…',
+      m.retrying,
       async () => {
         const result = await actions.retry(ids);
-        return result && describeRetry(result.retried);
+        return result && m.retried(result.retried);
       },
       'drawer',
     );
   const disconnect = () => {
     setConfirming(false);
-    void runWithNotice('Disconnecting…', async () => {
+    void runWithNotice(m.disconnecting, async () => {
       const result = await actions.disconnect();
       focusNext.current = result ? 'connect' : 'disconnect';
       // The failures of a connection that is gone are no longer the admin's to retry from here.
       if (result) setDrawerOpen(false);
-      return result && 'HubSpot disconnected. New results are held until you connect again.';
+      return result && m.disconnected;
     });
   };
   const openDrawer = () => {
@@ -145,23 +137,24 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
   // The button that fixes the most urgent problem is the primary one; Connect when there is none.
   const primary: Fix | null = problems[0]?.fix ?? (view === 'not_connected' ? 'connect' : null);
   const variant = (fix: Fix) => (primary === fix ? 'primary' : 'secondary');
-  const redirect = readOAuthRedirect(redirectSearch, live ? 'Reconnect HubSpot' : 'Connect HubSpot');
+  const redirect = readOAuthRedirect(redirectSearch, { messages: m, button: live ? m.reconnect : m.connect });
   // A failed reconnect of a live connection (wrong portal, scopes not granted) needs the button too.
   const showReconnect = view === 'must_reconnect' || problems.some((problem) => problem.fix === 'reconnect') || (live && redirect?.outcome === 'error');
   const Heading = `h${headingLevel}` as 'h3';
   const at = now();
   const state = view ?? (error?.request === 'status' ? 'unavailable' : 'loading');
 
-  const banner = (key: string, tone: 'error' | 'success', title: ReactNode, detail: string | null, extra?: ReactNode) => (
+  const banner = (key: string, tone: 'error' | 'success', title: ReactNode, detail: string | null, extra?: ReactNode, said?: string | null) => (
     <div key={key} role={tone === 'error' ? 'alert' : 'status'} className={cls('banner')} data-tone={tone}>
       <p>
         <strong>{title}</strong>
         {detail && <> {detail}</>}
       </p>
+      {said && <p className={cls('said')}>{said}</p>}
       {extra}
     </div>
   );
-  const dismiss = <button {...button('secondary', () => setRedirectSearch(''), false)}>Dismiss</button>;
+  const dismiss = <button {...button('secondary', () => setRedirectSearch(''), false)}>{m.dismiss}</button>;
 
   return (
     <section className={slotClass('root', classNames, unstyled, className)} data-state={state} aria-labelledby={`${id}-name`} aria-busy={!status || undefined}>
@@ -169,30 +162,30 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
         <HubSpotLogo className={cls('logo')} />
         <div>
           <Heading id={`${id}-name`} className={cls('name')}>
-            HubSpot
+            {m.title}
           </Heading>
           {status?.portal && live && (
             <p className={cls('details')}>
-              {status.portal.domain ?? 'HubSpot portal'} · Hub ID {status.portal.id}
+              {m.portal(status.portal)}
               {(status.connectedBy || status.connectedAt) && (
                 <>
                   <br />
-                  Connected{status.connectedBy && ` by ${status.connectedBy}`} {status.connectedAt && <TimeAgo at={status.connectedAt} now={at} />}
+                  {m.connectedBy(status.connectedBy)} {status.connectedAt && <TimeAgo at={status.connectedAt} now={at} format={m.timeAgo} />}
                 </>
               )}
             </p>
           )}
           {status && !live && (
             <p className={cls('details')}>
-              Sends completed assessments to matching HubSpot contacts.
-              {status.queue.held > 0 && ` ${status.queue.held} held ${status.queue.held === 1 ? 'result is' : 'results are'} sent after you connect.`}
+              {m.intro}
+              {status.queue.held > 0 && ` ${m.heldUntilConnect(status.queue.held)}`}
             </p>
           )}
         </div>
         {/* The live region: status changes (Syncing → Connected, → Needs reconnect) are announced. */}
         <span className={cls('pill')} data-state={state} aria-live="polite" aria-atomic="true">
-          <span style={VISUALLY_HIDDEN}>HubSpot status: </span>
-          {view ? PILL_LABELS[view] : state === 'loading' ? 'Checking…' : 'Unavailable'}
+          <span style={VISUALLY_HIDDEN}>{m.statusPrefix}</span>
+          {m.pill[state]}
         </span>
       </div>
 
@@ -201,23 +194,23 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
           <p>
             {status.lastSyncAt ? (
               <>
-                Last sync <TimeAgo at={status.lastSyncAt} now={at} />
+                {m.lastSync} <TimeAgo at={status.lastSyncAt} now={at} format={m.timeAgo} />
               </>
             ) : (
-              'Never synced'
+              m.neverSynced
             )}
           </p>
           <dl>
             <div>
-              <dt>Pending</dt>
+              <dt>{m.pending}</dt>
               <dd>{status.queue.pending}</dd>
             </div>
             <div>
-              <dt>Held</dt>
+              <dt>{m.held}</dt>
               <dd>{status.queue.held}</dd>
             </div>
             <div>
-              <dt>Failed</dt>
+              <dt>{m.failed}</dt>
               <dd>{failed}</dd>
             </div>
           </dl>
@@ -225,7 +218,7 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
       )}
 
       {redirect?.outcome === 'connected' &&
-        banner('oauth', 'success', `HubSpot connected${status?.portal ? ` to ${status.portal.domain ?? `Hub ID ${status.portal.id}`}` : ''}.`, null, dismiss)}
+        banner('oauth', 'success', m.connectedBanner(status?.portal ?? null), null, dismiss)}
       {redirect?.outcome === 'error' &&
         banner(
           'oauth',
@@ -235,7 +228,7 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
           <>
             {/* The admin's explicit confirmation that a different portal is intended. */}
             {redirect.reason === 'PORTAL_MISMATCH' && (
-              <button {...button('secondary', () => actions.connect({ allowPortalChange: true }))}>Switch to the other portal</button>
+              <button {...button('secondary', () => actions.connect({ allowPortalChange: true }))}>{m.switchPortal}</button>
             )}
             {dismiss}
           </>,
@@ -244,11 +237,11 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
         banner(
           'request',
           'error',
-          REQUEST_TITLES[error.request],
+          m.requestFailed[error.request],
           error.message,
-          error.request === 'status' && <button {...button('secondary', () => void actions.refresh(), false)}>Try again</button>,
+          error.request === 'status' && <button {...button('secondary', () => void actions.refresh(), false)}>{m.tryAgain}</button>,
         )}
-      {problems.map((problem) => banner(problem.id, 'error', problem.message, problem.action))}
+      {problems.map((problem) => banner(problem.id, 'error', problem.message, problem.action, undefined, problem.hubspotSaid))}
 
       <div className={cls('notice')} role="status" aria-live="polite">
         {notice}
@@ -258,11 +251,11 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
         <div className={cls('actions')}>
           {view === 'not_connected' && (
             <button ref={refs.connect} {...button('primary', () => actions.connect())}>
-              Connect HubSpot
+              {m.connect}
             </button>
           )}
-          {showReconnect && <button {...button(variant('reconnect'), actions.reconnect)}>Reconnect HubSpot</button>}
-          {connection === 'connected' && <button {...button(variant('resync'), () => void resync())}>Resync properties</button>}
+          {showReconnect && <button {...button(variant('reconnect'), actions.reconnect)}>{m.reconnect}</button>}
+          {connection === 'connected' && <button {...button(variant('resync'), () => void resync())}>{m.resync}</button>}
           {(failed > 0 || drawerOpen) && (
             <button
               ref={refs.toggle}
@@ -270,7 +263,7 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
               aria-expanded={drawerOpen}
               aria-controls={drawerOpen ? `${id}-drawer` : undefined}
             >
-              View {failed} failed
+              {m.viewFailed(failed)}
             </button>
           )}
           {live && !confirming && (
@@ -281,7 +274,7 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
                 setConfirming(true);
               })}
             >
-              Disconnect
+              {m.disconnect}
             </button>
           )}
         </div>
@@ -299,11 +292,8 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
             }
           }}
         >
-          <p id={`${id}-confirm`}>
-            Disconnect HubSpot? JobCannon stops sending results to {status?.portal?.domain ?? 'HubSpot'}. Results completed meanwhile are held and sent after you connect
-            again; nothing in HubSpot is deleted.
-          </p>
-          <button {...button('danger', disconnect)}>Yes, disconnect</button>
+          <p id={`${id}-confirm`}>{m.confirmDisconnect(status?.portal ?? null)}</p>
+          <button {...button('danger', disconnect)}>{m.confirmDisconnectButton}</button>
           <button
             ref={refs.cancel}
             {...button(
@@ -315,7 +305,7 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
               false,
             )}
           >
-            Cancel
+            {m.cancel}
           </button>
         </div>
       )}
@@ -325,6 +315,7 @@ export function HubSpotIntegrationRow(props: HubSpotIntegrationRowProps) {
           id={`${id}-drawer`}
           headingLevel={headingLevel}
           failures={failures}
+          messages={m}
           now={at}
           headingRef={refs.drawer}
           cls={cls}

@@ -1,4 +1,5 @@
-// Public API: the drop-in row, the headless hook it is built on, the contract types and helpers.
+// Public API: the drop-in row, the headless hook it is built on, the messages table and the
+// helpers that word a status or a failure with it, and the contract types.
 export { HubSpotIntegrationRow, type HubSpotIntegrationRowProps } from './hubspot-integration-row.js';
 export {
   useHubSpotIntegration,
@@ -7,7 +8,8 @@ export {
   type UseHubSpotIntegrationOptions,
 } from './use-hubspot-integration.js';
 export { formatRelativeTime } from './format-relative-time.js';
-export { deriveView, describeProblems, readOAuthRedirect, type OAuthRedirect } from './messages.js';
+export { defaultMessages, type CodeMessage, type MessageCode, type MessageContext, type MessageOverrides, type Messages, type MessageText, type UiMessages } from './messages.js';
+export { deriveView, describeFailure, describeProblems, readOAuthRedirect, type OAuthRedirect, type Sentence } from './describe.js';
 export { REQUESTED_WITH } from './client.js';
 export type { ClassNames, SlotName } from './slots.js';
 export type * from './types.js';

@@ -14,7 +14,11 @@ import { completedInvite, createPostgresTestDatabase, createTestIntegration, sta
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const screenshots = path.resolve(here, '../../../docs/screenshots');
+// Tests never write into tracked files: screenshots go to a fresh temporary folder unless
+// SCREENSHOTS_DIR says where (`pnpm screenshots` points it at docs/screenshots on purpose).
+// Without it they are removed after the run; set it to keep them.
+const screenshotsFromEnv = process.env.SCREENSHOTS_DIR;
+const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ORG = 'org-widget-browser';
 const HUB = 1001;
 
@@ -43,8 +47,10 @@ describe('the Integrations row in a real browser', () => {
   let context: BrowserContext;
   let page: Page;
   let userDataDir = '';
+  let screenshots = '';
 
   beforeAll(async () => {
+    screenshots = screenshotsFromEnv ? path.resolve(screenshotsFromEnv) : fs.mkdtempSync(path.join(os.tmpdir(), 'jc-widget-screenshots-'));
     fs.mkdirSync(screenshots, { recursive: true });
     const [script, db, hubspot] = await Promise.all([bundlePage(), createPostgresTestDatabase('widget_browser'), startTestEmulator()]);
     database = db;
@@ -70,7 +76,7 @@ describe('the Integrations row in a real browser', () => {
 
     userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jc-widget-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: '/usr/bin/chromium',
+      executablePath: chromiumPath,
       headless: true,
       viewport: { width: 1100, height: 640 },
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -83,6 +89,8 @@ describe('the Integrations row in a real browser', () => {
   afterAll(async () => {
     await context?.close();
     fs.rmSync(userDataDir, { recursive: true, force: true });
+    // A temporary folder of our own is ours to remove; a SCREENSHOTS_DIR is the caller's to keep.
+    if (!screenshotsFromEnv && screenshots) fs.rmSync(screenshots, { recursive: true, force: true });
     await integration?.close();
     server?.close();
     await emulator?.close();

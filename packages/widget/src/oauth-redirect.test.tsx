@@ -1,6 +1,6 @@
 import { cleanup, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readOAuthRedirect } from './messages.js';
+import { readOAuthRedirect } from './describe.js';
 import { notConnectedReport, statusReport } from './test-support/fake-fetch.js';
 import { renderRow } from './test-support/render-row.js';
 
@@ -34,9 +34,15 @@ describe('after the OAuth redirect', () => {
     ['OAUTH_EXCHANGE_FAILED', /^HubSpot approved the connection, but JobCannon could not complete it with HubSpot\. Wait a minute, then click Connect HubSpot again\.$/],
     ['OAUTH_ORG_MISMATCH', /started for another organization .* Sign in to the organization you want to connect, as an admin/],
     ['FORBIDDEN', /^Only organization admins can manage the HubSpot integration\./],
-    ['SOMETHING_NEW', /^HubSpot could not be connected \(reason: SOMETHING_NEW\)\. Click Connect HubSpot to try again\./],
-    // Codes come from the URL: a prototype key must not pass for a known one.
-    ['toString', /^HubSpot could not be connected \(reason: toString\)\./],
+    // Anything else is worded generically and never echoed: another site's link must not put
+    // its own words on this page.
+    ['SOMETHING_NEW', /^HubSpot could not be connected\. Click Connect HubSpot to try again\. If it keeps failing, contact JobCannon support\.$/],
+    ['Your+account+is+suspended.+Call+555-0100', /^HubSpot could not be connected\. Click Connect HubSpot to try again\./],
+    // Codes come from the URL: a prototype key, or a key of the messages table that is not a
+    // code, must not pass for a known one.
+    ['toString', /^HubSpot could not be connected\. Click Connect HubSpot/],
+    ['dismiss', /^HubSpot could not be connected\. Click Connect HubSpot/],
+    ['UNKNOWN_ERROR', /^HubSpot could not be connected\. Click Connect HubSpot/],
   ];
   it.each(reasons)('explains reason=%s in an alert', async (reason, text) => {
     renderRow({ search: `?hubspot=error&reason=${reason}` }, { status: notConnectedReport() });
@@ -45,6 +51,7 @@ describe('after the OAuth redirect', () => {
     expect(alert.querySelector('p')!.textContent).toMatch(text);
     expect(alert.getAttribute('data-tone')).toBe('error');
     expect(await screen.findByRole('button', { name: 'Connect HubSpot' })).toBeTruthy();
+    expect(alert.textContent).not.toMatch(/SOMETHING_NEW|suspended|555/);
   });
 
   it('a failed reconnect of a live connection names and offers Reconnect HubSpot', async () => {
@@ -65,8 +72,10 @@ describe('after the OAuth redirect', () => {
     expect(navigate).toHaveBeenCalledWith('/integrations/hubspot/connect?confirmPortalChange=1');
   });
 
-  it('treats a missing reason as unknown', () => {
+  it('treats a missing or unknown reason as unknown, and reads HubSpot\'s access_denied as OAUTH_DENIED', () => {
     expect(readOAuthRedirect('?hubspot=error')).toMatchObject({ outcome: 'error', reason: 'unknown' });
+    expect(readOAuthRedirect('?hubspot=error&reason=%3Cscript%3E')).toMatchObject({ outcome: 'error', reason: 'unknown', message: 'HubSpot could not be connected.' });
+    expect(readOAuthRedirect('?hubspot=error&reason=access_denied')).toMatchObject({ reason: 'OAUTH_DENIED', message: 'HubSpot access was not approved.' });
     expect(readOAuthRedirect('?tab=integrations')).toBeNull();
     expect(readOAuthRedirect('?hubspot=maybe')).toBeNull();
   });

@@ -7,7 +7,17 @@ import * as api from './index.js';
 // an export must be a deliberate change to this list, reviewed like any other API change.
 describe('@jobcannon/hubspot-widget public API', () => {
   it('exports exactly these names', () => {
-    expect(Object.keys(api).sort()).toEqual(['HubSpotIntegrationRow', 'REQUESTED_WITH', 'deriveView', 'describeProblems', 'formatRelativeTime', 'readOAuthRedirect', 'useHubSpotIntegration']);
+    expect(Object.keys(api).sort()).toEqual([
+      'HubSpotIntegrationRow',
+      'REQUESTED_WITH',
+      'defaultMessages',
+      'deriveView',
+      'describeFailure',
+      'describeProblems',
+      'formatRelativeTime',
+      'readOAuthRedirect',
+      'useHubSpotIntegration',
+    ]);
   });
 
   it('declares its entry and its stylesheet in package.json exports', () => {

@@ -27,14 +27,24 @@ describe('when the status cannot be loaded', () => {
     expect((await screen.findByRole('alert')).textContent).toContain('Only organization admins can manage the HubSpot integration.');
   });
 
-  it('an unknown error code shows the server message', async () => {
-    renderRow({}, { fake: createFakeFetch({ 'GET /status': { status: 500, body: { error: { code: 'DECRYPTION_FAILED', message: 'The stored HubSpot token could not be decrypted.' } } } }) });
-    expect((await screen.findByRole('alert')).textContent).toContain('Could not load the HubSpot status. The stored HubSpot token could not be decrypted.');
+  it("a kit code is worded from the widget's table, not from the server's message", async () => {
+    renderRow({}, { fake: createFakeFetch({ 'GET /status': { status: 500, body: { error: { code: 'DECRYPTION_FAILED', message: 'decipher failed: bad key id k2' } } } }) });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain(
+      'Could not load the HubSpot status. JobCannon could not read its stored HubSpot access (its encryption key changed). Click Connect HubSpot to store a fresh one.',
+    );
+    expect(alert.textContent).not.toContain('decipher');
+  });
+
+  it('an unknown code gets a generic sentence; its server message is not shown', async () => {
+    renderRow({}, { fake: createFakeFetch({ 'GET /status': { status: 418, body: { error: { code: 'TEAPOT', message: 'Visit evil.example to fix this' } } } }) });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('Could not load the HubSpot status. Something unexpected went wrong (HTTP 418). Try again in a minute. If it keeps happening, contact JobCannon support.Try again');
   });
 
   it('a non-JSON error page falls back to the HTTP status', async () => {
     renderRow({}, { fake: createFakeFetch({ 'GET /status': { status: 502, text: '<html>Bad gateway</html>' } }) });
-    expect((await screen.findByRole('alert')).textContent).toContain('Could not load the HubSpot status. HTTP 502');
+    expect((await screen.findByRole('alert')).textContent).toContain('Could not load the HubSpot status. Something unexpected went wrong (HTTP 502).');
   });
 
   it('a 200 that is not JSON is reported, not rendered as a broken row', async () => {

@@ -2,7 +2,7 @@ import { act, cleanup, render, screen, waitFor, within } from '@testing-library/
 import { StrictMode } from 'react';
 import { HubSpotIntegrationRow } from './hubspot-integration-row.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BASE_URL, createFakeFetch, notConnectedReport, statusReport } from './test-support/fake-fetch.js';
+import { BASE_URL, createFakeFetch, lastError, notConnectedReport, statusReport } from './test-support/fake-fetch.js';
 import { getPill, getRoot, renderRow } from './test-support/render-row.js';
 
 // vitest runs without globals, so testing-library cannot register its own cleanup.
@@ -33,7 +33,7 @@ describe('HubSpotIntegrationRow states', () => {
   });
 
   it('disconnected reads as Not connected and says held results wait for the next connect', async () => {
-    renderRow({}, { status: statusReport({ status: 'disconnected', queue: { pending: 0, failed: 0, held: 4 }, lastError: { code: 'MUST_RECONNECT', message: 'old', action: null, at: '2026-05-01T00:00:00Z' } }) });
+    renderRow({}, { status: statusReport({ status: 'disconnected', queue: { pending: 0, failed: 0, held: 4 }, lastError: lastError('MUST_RECONNECT') }) });
     await screen.findByRole('button', { name: 'Connect HubSpot' });
     expect(getPill().textContent).toBe('HubSpot status: Not connected');
     expect(screen.getByText(/4 held results are sent after you connect/)).toBeTruthy();
@@ -66,7 +66,7 @@ describe('HubSpotIntegrationRow states', () => {
   });
 
   it('must_reconnect: pill, the plain-language banner and a primary Reconnect HubSpot that navigates', async () => {
-    const { navigate, user } = renderRow({}, { status: statusReport({ status: 'must_reconnect', queue: { pending: 0, failed: 0, held: 3 }, lastError: { code: 'MUST_RECONNECT', message: 'HubSpot answered 401', action: null, at: '2026-05-04T11:00:00Z' } }) });
+    const { navigate, user } = renderRow({}, { status: statusReport({ status: 'must_reconnect', queue: { pending: 0, failed: 0, held: 3 }, lastError: lastError('MUST_RECONNECT', { status: 401 }) }) });
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toBe(
       'HubSpot refused our access - the app was uninstalled or the token revoked. Click Reconnect HubSpot. No data is lost: held results are sent after you reconnect.',
@@ -84,18 +84,37 @@ describe('HubSpotIntegrationRow states', () => {
     expect(navigate).toHaveBeenCalledWith('/integrations/hubspot/connect');
   });
 
-  it('error with an unknown lastError shows its message and its action', async () => {
-    renderRow({}, { status: statusReport({ lastError: { code: 'HUBSPOT_REQUEST_FAILED', message: 'HubSpot rejected jc_iq_score: value 190 is above the maximum.', action: 'Check the IQ property in HubSpot allows values up to 200.', at: '2026-05-04T11:58:00Z' } }) });
+  it('error: words the lastError from its code and details, with what HubSpot said as a second line', async () => {
+    const details = { property: 'jc_iq_score', value: 190, hubspotMessage: 'Property values were not valid: [{"isValid":false,"name":"jc_iq_score"}]' };
+    renderRow({}, { status: statusReport({ lastError: lastError('HUBSPOT_INVALID_VALUE', details) }) });
     const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toBe('HubSpot rejected jc_iq_score: value 190 is above the maximum. Check the IQ property in HubSpot allows values up to 200.');
+    expect(alert.querySelector('p')!.textContent).toBe(
+      'HubSpot refused the value 190 for the property jc_iq_score. Correct it in JobCannon and the result is sent again. If the value is right, check that property in HubSpot (Settings → Properties).',
+    );
+    expect(alert.querySelector('.jc-hs__said')!.textContent).toBe('HubSpot said: Property values were not valid');
+    expect(alert.textContent).not.toContain('isValid');
     expect(getPill().textContent).toBe('HubSpot status: Error');
     expect(getPill().dataset.state).toBe('error');
+  });
+
+  it('error: a lastError code this widget does not know is worded generically, never echoed', async () => {
+    const odd = { ...lastError('INTERNAL'), code: 'NEW_CORE_CODE' } as unknown as ReturnType<typeof lastError>;
+    renderRow({}, { status: statusReport({ lastError: odd }) });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('Something unexpected went wrong. Try again in a minute. If it keeps happening, contact JobCannon support.');
+  });
+
+  it('RETRIES_EXHAUSTED names its last cause from details.lastCode', async () => {
+    renderRow({}, { status: statusReport({ lastError: lastError('RETRIES_EXHAUSTED', { lastCode: 'HUBSPOT_UNAVAILABLE' }, true) }) });
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'JobCannon stopped retrying this result after repeated failures. The last one: HubSpot is having trouble right now (it answered with a server error). Retry it once the cause is fixed.',
+    );
   });
 
   it('error with a known code uses the mapped words (rate limited)', async () => {
     renderRow(
       { pollIntervalMs: 0 },
-      { status: statusReport({ syncing: true, queue: { pending: 12, failed: 0, held: 0 }, lastError: { code: 'HUBSPOT_RATE_LIMITED', message: '429 TEN_SECONDLY_ROLLING', action: null, at: '2026-05-04T11:58:00Z' } }) },
+      { status: statusReport({ syncing: true, queue: { pending: 12, failed: 0, held: 0 }, lastError: lastError('HUBSPOT_RATE_LIMITED', { status: 429, hubspotCategory: 'RATE_LIMITS' }, true) }) },
     );
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toMatch(/^HubSpot is limiting how fast JobCannon may send data, so syncing is behind\. Nothing is lost/);
@@ -104,7 +123,7 @@ describe('HubSpotIntegrationRow states', () => {
   });
 
   it('a lastError whose fix is reconnecting offers Reconnect HubSpot next to Resync', async () => {
-    renderRow({}, { status: statusReport({ lastError: { code: 'MISSING_SCOPES', message: 'scopes', action: null, at: '2026-05-04T11:58:00Z' } }) });
+    renderRow({}, { status: statusReport({ lastError: lastError('MISSING_SCOPES') }) });
     const reconnect = await screen.findByRole('button', { name: 'Reconnect HubSpot' });
     expect(reconnect.dataset.variant).toBe('primary');
     expect(screen.getByRole('button', { name: 'Resync properties' }).dataset.variant).toBe('secondary');
@@ -132,7 +151,7 @@ describe('HubSpotIntegrationRow states', () => {
     const view = await screen.findByRole('button', { name: 'View 2 failed' });
     expect(view.getAttribute('aria-expanded')).toBe('false');
     expect(view.dataset.variant).toBe('primary');
-    expect(screen.getByRole('alert').textContent).toBe('2 results could not be sent to HubSpot. Click View 2 failed to see why, then retry them.');
+    expect(screen.getByRole('alert').textContent).toBe('2 results could not be sent to HubSpot. Click View 2 failed to see why and what to do.');
     expect(getPill().dataset.state).toBe('error');
   });
 

@@ -8,6 +8,7 @@ export type SlotName =
   | 'pill'
   | 'facts'
   | 'banner'
+  | 'said'
   | 'notice'
   | 'actions'
   | 'button'

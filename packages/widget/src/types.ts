@@ -1,7 +1,34 @@
 // The JSON contract the router serves, copied from packages/core/src/integration/types.ts.
 // Copied rather than imported: the widget ships to browsers and talks HTTP only, so it must not
 // pull core (knex, pg, the HubSpot client) into a host's bundle, not even through a type-only path
-// that a build tool might follow. Keep these in step with core when the contract changes.
+// that a build tool might follow. Keep these in step with core when the contract changes
+// (src/test-support/contract-types.ts fails the typecheck when they drift).
+import type { ERROR_CODE_NAMES, WIDGET_ERROR_CODES } from './error-codes.js';
+
+/** Every code the kit stores, returns or renders (core's `keyof typeof ERROR_CODES`). */
+export type HubSpotKitErrorCode = (typeof ERROR_CODE_NAMES)[number];
+
+/**
+ * Structured facts about a failure (core's `ErrorDetails`). Never prose for an admin: the
+ * widget's messages table words them; `hubspotMessage` is HubSpot's own text, verbatim.
+ */
+export interface ErrorDetails {
+  inviteId?: string | null;
+  email?: string;
+  /** The invite field (INVALID_INVITE) or HubSpot property a value was refused for. */
+  field?: string;
+  property?: string;
+  value?: unknown;
+  /** What HubSpot said, verbatim (its `message`), and its identifiers for support tickets. */
+  hubspotMessage?: string;
+  hubspotCategory?: string;
+  correlationId?: string | null;
+  /** HTTP status of the answer, when there was one. */
+  status?: number | null;
+  /** For RETRIES_EXHAUSTED: the last transient code seen. */
+  lastCode?: HubSpotKitErrorCode;
+  [key: string]: unknown;
+}
 
 export type ConnectionStatus = 'connected' | 'must_reconnect' | 'disconnected';
 /** A connection's status, or `not_connected` when the org never connected. */
@@ -12,11 +39,12 @@ export interface PortalInfo {
   domain: string | null;
 }
 
+/** The connection's current problem: a code and facts; the messages table words it. */
 export interface LastError {
-  code: string;
-  message: string;
-  /** What the admin should do about it, in plain language. */
-  action: string | null;
+  code: HubSpotKitErrorCode;
+  details: ErrorDetails;
+  /** Whether the kit keeps trying by itself (true) or needs someone to act (false). */
+  retryable: boolean;
   at: string;
 }
 
@@ -61,12 +89,15 @@ export interface IntegrationStatusReport {
   syncing: boolean;
 }
 
+/** One result kept with its reason. `code` and `details` say what happened; the widget words it. */
 export interface FailureItem {
   id: string;
   inviteId: string;
   email: string;
-  reason: string;
-  errorCode: string;
+  code: HubSpotKitErrorCode;
+  details: ErrorDetails;
+  /** Whether Retry can help (a transient cause); false = the invite itself must be corrected. */
+  retryable: boolean;
   attempts: number;
   failedAt: string;
 }
@@ -90,7 +121,7 @@ export interface DisconnectResult {
 
 /** Every non-2xx answer carries this body. */
 export interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: HubSpotKitErrorCode; message: string };
 }
 
 // ---- Widget-side types (not part of the HTTP contract) ----
@@ -101,6 +132,9 @@ export type ViewState = 'connected' | 'not_connected' | 'must_reconnect' | 'sync
 /** The requests the hook makes; `status` is the status load (initial, poll or refresh). */
 export type RequestName = 'status' | 'resync' | 'disconnect' | 'failures' | 'retry';
 
+/** Codes the widget gives requests that got no kit answer (`UNKNOWN_ERROR`: an unrecognised code or a bare HTTP error). */
+export type WidgetErrorCode = (typeof WIDGET_ERROR_CODES)[number];
+
 /** The control that fixes a problem, so a UI can point at (and emphasise) it. */
 export type Fix = 'connect' | 'reconnect' | 'resync' | 'failures';
 
@@ -110,16 +144,22 @@ export interface Problem {
   id: string;
   message: string;
   action: string | null;
+  /** "HubSpot said: …", HubSpot's own words cleaned of JSON and cut short, or null. */
+  hubspotSaid: string | null;
   fix: Fix | null;
 }
 
 /** A request that failed, described for people. */
 export interface WidgetError {
   request: RequestName;
-  /** The router's error code (`FORBIDDEN`, …), `NETWORK_ERROR`, `BAD_RESPONSE` or `HTTP_<status>`. */
-  code: string;
+  /**
+   * The router's error code (`FORBIDDEN`, …), `NETWORK_ERROR`, `BAD_RESPONSE`, or `UNKNOWN_ERROR`
+   * for a code the widget does not know (or an error page without one).
+   */
+  code: HubSpotKitErrorCode | WidgetErrorCode;
   /** HTTP status, or 0 when the request never got an answer. */
   httpStatus: number;
+  /** From the messages table: what happened and what to do. Never the server's own text. */
   message: string;
 }
 

@@ -1,7 +1,7 @@
 import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { deriveView, describeProblems } from './messages.js';
-import { BASE_URL, createFakeFetch, notConnectedReport, statusReport, type RecordedRequest } from './test-support/fake-fetch.js';
+import { deriveView, describeProblems } from './describe.js';
+import { BASE_URL, createFakeFetch, failureItem, lastError as makeLastError, notConnectedReport, statusReport, type RecordedRequest } from './test-support/fake-fetch.js';
 import type { FetchLike, IntegrationStatusReport } from './types.js';
 import { useHubSpotIntegration, type UseHubSpotIntegrationOptions } from './use-hubspot-integration.js';
 
@@ -77,8 +77,8 @@ describe('useHubSpotIntegration', () => {
 
   it('pages failures with a cursor and does nothing for "more" on the last page', async () => {
     const pages: Record<string, unknown> = {
-      '': { items: [{ id: 'a', inviteId: 'i1', email: 'a@x.test', reason: 'r', errorCode: 'E', attempts: 6, failedAt: '2026-05-04T10:00:00Z' }], total: 2, nextCursor: 'c2' },
-      c2: { items: [{ id: 'b', inviteId: 'i2', email: 'b@x.test', reason: 'r', errorCode: 'E', attempts: 6, failedAt: '2026-05-04T10:00:00Z' }], total: 2, nextCursor: null },
+      '': { items: [failureItem(1, { id: 'a' })], total: 2, nextCursor: 'c2' },
+      c2: { items: [failureItem(2, { id: 'b' })], total: 2, nextCursor: null },
     };
     const fake = createFakeFetch({ 'GET /status': { body: statusReport() }, 'GET /failures': (request: RecordedRequest) => ({ body: pages[request.query.get('cursor') ?? ''] }) });
     const { result } = renderIntegration({ fetch: fake.fetch, failuresPageSize: 50 });
@@ -126,7 +126,7 @@ describe('useHubSpotIntegration', () => {
 
 describe('deriveView (the pill rule)', () => {
   const report = (overrides: Partial<IntegrationStatusReport>) => statusReport(overrides);
-  const lastError = { code: 'X', message: 'm', action: null, at: '2026-05-04T00:00:00Z' };
+  const lastError = makeLastError('INTERNAL');
   it.each<[string, Partial<IntegrationStatusReport>, string]>([
     ['never connected', { status: 'not_connected' }, 'not_connected'],
     ['disconnected, even with failures', { status: 'disconnected', queue: { pending: 0, failed: 3, held: 2 } }, 'not_connected'],
@@ -147,7 +147,7 @@ describe('deriveView (the pill rule)', () => {
     const problems = describeProblems(
       report({
         status: 'must_reconnect',
-        lastError: { code: 'HUBSPOT_RATE_LIMITED', message: '429', action: null, at: '' },
+        lastError: makeLastError('HUBSPOT_RATE_LIMITED', {}, true),
         bootstrap: { ok: false, missing: ['jc_a'], drift: [{ name: 'jc_b', field: 'type', expected: 'number', actual: 'string' }], checkedAt: '' },
         queue: { pending: 0, failed: 2, held: 0 },
       }),

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { request, RequestError, type RequestConfig } from './client.js';
-import { deriveView, describeError, describeProblems } from './messages.js';
+import { deriveView, describeError, describeProblems, resolveMessages, type RequestFailure } from './describe.js';
+import type { MessageOverrides, Messages } from './messages.js';
 import type {
   BootstrapReport,
   DisconnectResult,
@@ -37,6 +38,11 @@ export interface UseHubSpotIntegrationOptions {
   failuresPageSize?: number;
   /** Full-page navigation for Connect/Reconnect. Default `window.location.assign`. */
   navigate?: (url: string) => void;
+  /**
+   * Entries of the messages table to replace (a translation, a house style); the rest stay
+   * English. `problems`, `error` and the row's text all come from the result.
+   */
+  messages?: MessageOverrides;
 }
 
 export interface HubSpotIntegrationActions {
@@ -75,14 +81,15 @@ export interface HubSpotIntegration {
   failures: FailuresState;
   lastResync: BootstrapReport | null;
   actions: HubSpotIntegrationActions;
+  /** The messages table in use (the English one with the host's `messages` laid over it). */
+  messages: Messages;
 }
 
 const NO_FAILURES: FailuresState = { items: [], total: 0, nextCursor: null, loading: false, loaded: false };
 
-const toWidgetError = (request: RequestName, error: unknown): WidgetError =>
-  error instanceof RequestError
-    ? describeError(request, error.code, error.httpStatus, error.message)
-    : describeError(request, 'INTERNAL', 0, error instanceof Error ? error.message : String(error));
+// The server's own error text stays out: only its code is kept, and the table words it.
+const toFailure = (request: RequestName, error: unknown): RequestFailure =>
+  error instanceof RequestError ? { request, code: error.code, httpStatus: error.httpStatus } : { request, code: 'INTERNAL', httpStatus: 0 };
 
 /** The integration's state and actions without any markup, for hosts that draw their own row. */
 export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): HubSpotIntegration {
@@ -97,7 +104,7 @@ export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): Hu
   const [status, setStatus] = useState<IntegrationStatusReport | null>(null);
   const [loading, setLoading] = useState(true);
   const [busy, setBusy] = useState<HubSpotIntegration['busy']>(null);
-  const [error, setError] = useState<WidgetError | null>(null);
+  const [failure, setFailure] = useState<RequestFailure | null>(null);
   const [failures, setFailures] = useState<FailuresState>(NO_FAILURES);
   const [lastResync, setLastResync] = useState<BootstrapReport | null>(null);
   // Bumped after every status answer (good or bad) so polling re-arms even when a poll failed.
@@ -126,9 +133,9 @@ export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): Hu
       const report = await call<IntegrationStatusReport>('GET', '/status');
       if (seq !== statusSeq.current) return;
       setStatus(report);
-      setError((current) => (current?.request === 'status' ? null : current));
+      setFailure((current) => (current?.request === 'status' ? null : current));
     } catch (caught) {
-      if (seq === statusSeq.current && !signal?.aborted) setError(toWidgetError('status', caught));
+      if (seq === statusSeq.current && !signal?.aborted) setFailure(toFailure('status', caught));
     } finally {
       if (seq === statusSeq.current && !signal?.aborted) {
         setLoading(false);
@@ -172,12 +179,12 @@ export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): Hu
     async <T>(name: NonNullable<HubSpotIntegration['busy']>, task: () => Promise<T>): Promise<T | null> => {
       const signal = lifetime.current?.signal;
       setBusy(name);
-      setError(null);
+      setFailure(null);
       let result: T | null = null;
       try {
         result = await task();
       } catch (caught) {
-        if (!signal?.aborted) setError(toWidgetError(name, caught));
+        if (!signal?.aborted) setFailure(toFailure(name, caught));
       }
       if (signal?.aborted) return null;
       await refresh();
@@ -195,7 +202,7 @@ export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): Hu
       const query = new URLSearchParams({ limit: String(optionsRef.current.failuresPageSize ?? 20) });
       if (cursor) query.set('cursor', cursor);
       setFailures((current) => ({ ...current, loading: true }));
-      setError((current) => (current?.request === 'failures' ? null : current));
+      setFailure((current) => (current?.request === 'failures' ? null : current));
       try {
         const page = await call<FailurePage>('GET', `/failures?${query}`);
         setFailures((current) => {
@@ -208,7 +215,7 @@ export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): Hu
       } catch (caught) {
         if (signal?.aborted) return null;
         setFailures((current) => ({ ...current, loading: false }));
-        setError(toWidgetError('failures', caught));
+        setFailure(toFailure('failures', caught));
         return null;
       }
     },
@@ -254,7 +261,10 @@ export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): Hu
     };
   }, [baseUrl, call, run, loadFailures, refresh]);
 
+  // Cheap to lay again when a host passes `messages` inline (a new object every render).
+  const messages = useMemo(() => resolveMessages(options.messages), [options.messages]);
   const view = status ? deriveView(status) : null;
-  const problems = useMemo(() => (status ? describeProblems(status) : []), [status]);
-  return { status, loading, busy, error, view, problems, failures, lastResync, actions };
+  const problems = useMemo(() => (status ? describeProblems(status, messages) : []), [status, messages]);
+  const error: WidgetError | null = useMemo(() => failure && describeError(failure, messages, status), [failure, messages, status]);
+  return { status, loading, busy, error, view, problems, failures, lastResync, actions, messages };
 }

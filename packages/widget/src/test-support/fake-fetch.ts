@@ -1,6 +1,6 @@
 // A fetch double for component tests: answers by "METHOD /path" and records every request
 // (method, path, query, headers, body, credentials) so tests can assert what went over the wire.
-import type { FetchLike, IntegrationStatusReport } from '../types.js';
+import type { ErrorDetails, FailureItem, FetchLike, HubSpotKitErrorCode, IntegrationStatusReport, LastError } from '../types.js';
 
 export interface RecordedRequest {
   method: string;
@@ -85,6 +85,29 @@ export function statusReport(overrides: Partial<IntegrationStatusReport> = {}): 
 
 export const notConnectedReport = (): IntegrationStatusReport =>
   statusReport({ status: 'not_connected', portal: null, connectedBy: null, connectedAt: null, lastSyncAt: null, bootstrap: null });
+
+/** A connection's last error as core reports it: a code and facts, no words. */
+export const lastError = (code: HubSpotKitErrorCode, details: ErrorDetails = {}, retryable = false): LastError => ({
+  code,
+  details,
+  retryable,
+  at: '2026-05-04T11:58:00.000Z',
+});
+
+/** A failed result as core lists it (a non-retryable refused email unless overridden). */
+export function failureItem(n: number, overrides: Partial<FailureItem> = {}): FailureItem {
+  return {
+    id: `f${n}`,
+    inviteId: `inv_${n}`,
+    email: `candidate${n}@example.com`,
+    code: 'HUBSPOT_INVALID_EMAIL',
+    details: { email: `candidate${n}@example.com` },
+    retryable: false,
+    attempts: 1,
+    failedAt: '2026-05-04T10:00:00.000Z',
+    ...overrides,
+  };
+}
 
 /** "now" in tests: three minutes after the fixture's last sync. */
 export const NOW = Date.parse('2026-05-04T12:00:00.000Z');
