@@ -48,7 +48,19 @@ describe('resync, failures, retry and disconnect (router + core + emulator + Pos
     expect(first.items).toHaveLength(2);
     expect(first.nextCursor).toEqual(expect.any(String));
     const item: FailureItem = first.items[0];
-    expect(item).toMatchObject({ email: expect.stringMatching(/^bad\d@example\.con$/), inviteId: expect.stringMatching(/^inv-bad-/), errorCode: expect.any(String), reason: expect.any(String) });
+    // Core's FailureItem as it is: a code and structured details, never prose (the widget words it).
+    expect(item).toEqual({
+      id: expect.any(String),
+      email: expect.stringMatching(/^bad\d@example\.con$/),
+      inviteId: expect.stringMatching(/^inv-bad-/),
+      code: expect.any(String),
+      details: expect.any(Object),
+      retryable: expect.any(Boolean),
+      attempts: expect.any(Number),
+      failedAt: expect.any(String),
+    });
+    // The router passes core's page through untouched.
+    expect(first).toEqual(await h.integration.failures('org-ops', { limit: 2 }));
     const second = (await get(`/failures?limit=2&cursor=${encodeURIComponent(first.nextCursor)}`).expect(200)).body;
     expect(second.items).toHaveLength(1);
     expect(second.nextCursor).toBeNull();

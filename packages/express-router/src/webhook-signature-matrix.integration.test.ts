@@ -78,7 +78,7 @@ describe('webhook v3 signature matrix, end to end through the router', () => {
   });
 
   it.each(SIGNERS)('still refuses %s over another URL, body or secret', async (_name, sign) => {
-    const suffix = '?target=https%3A%2F%2Fapp.example.com%2Fcb';
+    const suffix = '?target=https%3A%2F%2Fapp.example.com%2Fcb&q=a%20b';
     const url = `https://hooks.jobcannon.io${MOUNT}/webhooks${suffix}`;
     const app = h.build({ router: { webhookUrl: url } });
     const text = BODIES[0]?.[1](++eventId) ?? '';
