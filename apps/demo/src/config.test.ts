@@ -6,6 +6,7 @@ describe('loadConfig', () => {
   it('runs on embedded defaults with an empty environment', () => {
     expect(loadConfig({})).toEqual({
       port: 3000,
+      host: '127.0.0.1',
       emulatorPort: 3001,
       production: false,
       dataDir: DEFAULT_DATA_DIR,
@@ -42,6 +43,15 @@ describe('loadConfig', () => {
       authBase: 'https://app.hubspot.com',
     });
     expect(config.telegram).toEqual({ botToken: 'bot', chatId: '42', apiBase: 'https://api.telegram.org' });
+  });
+
+  it('binds 127.0.0.1 unless HOST says otherwise, and checks HOST', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: ' ' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '::' }).host).toBe('::');
+    expect(loadConfig({ HOST: 'demo.internal' }).host).toBe('demo.internal');
+    expect(() => loadConfig({ HOST: 'http://0.0.0.0:3000' })).toThrow(/HOST: must be an IP address or a host name/);
   });
 
   it('refuses to start in production without TOKEN_ENCRYPTION_KEY', () => {

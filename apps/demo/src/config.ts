@@ -30,6 +30,11 @@ export interface HubSpotAppConfig {
 
 export interface DemoConfig {
   port: number;
+  /**
+   * The interface the demo listens on. 127.0.0.1 by default: its sign-in has no password, so it is
+   * reachable only from this machine unless HOST says otherwise (e.g. 0.0.0.0 inside a container).
+   */
+  host: string;
   /** Port of the in-process emulator; 0 = any free port. Unused with a real HubSpot app. */
   emulatorPort: number;
   production: boolean;
@@ -48,9 +53,17 @@ const blankIsUnset = (value: unknown) => (typeof value === 'string' && value.tri
 const optionalText = z.preprocess(blankIsUnset, z.string().trim().optional());
 const port = (fallback: number) => z.preprocess(blankIsUnset, z.coerce.number().int().min(0).max(65_535).default(fallback));
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+/** An IP address or a host name to bind to (no scheme, no port). */
+const bindHost = z.preprocess(
+  blankIsUnset,
+  z
+    .union([z.ipv4(), z.ipv6(), z.hostname()], { error: 'must be an IP address or a host name to listen on, e.g. 127.0.0.1 or 0.0.0.0' })
+    .default('127.0.0.1'),
+);
 
 const environmentSchema = z.object({
   PORT: port(3000),
+  HOST: bindHost,
   EMULATOR_PORT: z.preprocess(blankIsUnset, z.coerce.number().int().min(0).max(65_535).optional()),
   NODE_ENV: optionalText,
   DEMO_DATA_DIR: optionalText,
@@ -122,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   return {
     port: e.PORT,
+    host: e.HOST,
     // A fixed neighbour port by default, so the emulator's pages have a stable address to bookmark.
     emulatorPort: e.EMULATOR_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1),
     production,

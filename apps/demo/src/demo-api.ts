@@ -10,7 +10,7 @@ import { DEMO_ORGS, ROLES, isOrgId, isRole, orgName, type DemoSession, type Sess
 /** What the page needs to know about where it runs (shown in its footer, used for the emulator link). */
 export interface DemoEnvironment {
   database: 'embedded' | 'postgres';
-  /** Where the data lives, for people ("embedded PostgreSQL (PGlite) in apps/demo/.data"). */
+  /** Where the data lives, for people ("embedded PostgreSQL (PGlite) in apps/demo/.data"); never a URL. */
   databaseDescription: string;
   hubspot: 'emulator' | 'hubspot';
   /** The emulator's address as the browser reaches it; null with a real HubSpot app. */
@@ -81,19 +81,29 @@ export function createDemoApi(options: DemoApiOptions): Router {
   });
   api.post('/session', (req, res) => {
     const body = parse(sessionBody, req.body);
+    // Switching org or role ends the session signed in before (its cookie is refused from now on).
+    sessions.revoke(req);
     const session = sessions.write(res, { orgId: body.orgId as DemoSession['orgId'], role: body.role as DemoSession['role'] });
     res.json({ session: describe(session) });
   });
-  api.delete('/session', (_req, res) => {
-    sessions.clear(res);
+  api.delete('/session', (req, res) => {
+    sessions.clear(req, res);
     res.status(204).end();
   });
 
+  // Signed-in only, and only what the page's footer and emulator link use: never a URL with
+  // credentials, a key or a secret (DemoEnvironment holds none; describeDatabase names no URL).
   api.get('/environment', async (req, res) => {
-    const session = sessions.read(req);
+    const session = signedIn(req);
     // The portal the org is connected to, so the page can link to that portal's contacts.
-    const portalId = session ? ((await integration.status(session.orgId)).portal?.id ?? null) : null;
-    res.json({ ...environment, portalId });
+    const portalId = (await integration.status(session.orgId)).portal?.id ?? null;
+    res.json({
+      database: environment.database,
+      databaseDescription: environment.databaseDescription,
+      hubspot: environment.hubspot,
+      emulatorUrl: environment.emulatorUrl,
+      portalId,
+    });
   });
 
   api.get('/invites', async (req, res) => {

@@ -13,9 +13,10 @@ import { startEmulator, DEFAULT_APP, type Emulator, type EmulatorOptions } from 
 import { createHubSpotRouter } from '@jobcannon/hubspot-express';
 import { startSweep } from '@jobcannon/hubspot-sweep';
 import express from 'express';
+import helmet from 'helmet';
 import type { Knex } from 'knex';
 import { DEMO_ROOT, type DemoConfig } from './config.js';
-import { openDatabase, redactUrl } from './database.js';
+import { openDatabase } from './database.js';
 import { createDemoApi } from './demo-api.js';
 import { loadOrCreateEncryptionKey } from './encryption-key.js';
 import { migrateInvites } from './invites/invite-migrations.js';
@@ -40,6 +41,8 @@ export interface DemoServer {
   /** Where the browser opens the demo, e.g. http://localhost:3000. */
   readonly url: string;
   readonly port: number;
+  /** The address the HTTP server is bound to (127.0.0.1 unless HOST says otherwise). */
+  readonly boundAddress: string;
   /** The in-process HubSpot emulator; null with a real HubSpot app. */
   readonly emulator: Emulator | null;
   readonly integration: HubSpotIntegration;
@@ -66,29 +69,34 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoServer> 
 
   try {
     // Answers 503 until the app is wired, so an early browser tab gets a clear word, not a hang.
+    // Even that answer carries the security headers (a strict set: it is plain text).
     let handler: express.Express | null = null;
+    const startingHeaders = helmet();
     server = createServer((req, res) => {
       if (handler) {
         handler(req, res);
         return;
       }
-      res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '2' });
-      res.end('The JobCannon demo is starting; reload in a moment.\n');
+      startingHeaders(req, res, () => {
+        res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '2' });
+        res.end('The JobCannon demo is starting; reload in a moment.\n');
+      });
     });
-    await listen(server, config.port, 'PORT');
+    await listen(server, config.port, config.host, 'PORT');
     const port = (server.address() as AddressInfo).port;
 
     let emulator: Emulator | null = null;
     if (!config.hubspot) {
       step('Starting the HubSpot emulator…');
-      emulator = await startEmulator({ port: config.emulatorPort, ...options.emulator }).catch((error: unknown) => {
+      // Always on loopback, whatever HOST says: its control API has no authentication.
+      emulator = await startEmulator({ port: config.emulatorPort, host: '127.0.0.1', ...options.emulator }).catch((error: unknown) => {
         throw portError(error, config.emulatorPort, 'EMULATOR_PORT', 'the HubSpot emulator') ?? error;
       });
       closers.push(() => emulator!.close());
     }
     // The browser must come back to the very origin the OAuth redirect names, or the session
     // cookie is not sent with the callback; it is the origin everything else is built on.
-    const redirectUri = config.hubspot?.redirectUri ?? `http://localhost:${port}/integrations/hubspot/callback`;
+    const redirectUri = config.hubspot?.redirectUri ?? `http://${browserHostName(config.host)}:${port}/integrations/hubspot/callback`;
     const origin = new URL(redirectUri).origin;
 
     let encryptionKey = config.tokenEncryptionKey;
@@ -133,6 +141,7 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoServer> 
     const sessions = createSessionCodec({ encryptionKey, secureCookie: origin.startsWith('https:') });
     const app = express();
     app.disable('x-powered-by');
+    app.use(securityHeaders({ origin, authBase: config.hubspot?.authBase ?? emulator!.url, devServer: options.web?.kind === 'dev' }));
     app.use(canonicalHost(origin));
     app.use(
       '/integrations/hubspot',
@@ -168,6 +177,7 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoServer> 
     return {
       url: origin,
       port,
+      boundAddress: (server.address() as AddressInfo).address,
       emulator,
       integration,
       db,
@@ -179,11 +189,44 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoServer> 
   }
 }
 
-function describeDatabase(config: DemoConfig, inMemory: boolean): string {
-  if (config.databaseUrl) return `PostgreSQL at ${redactUrl(config.databaseUrl)}`;
+/**
+ * What the page's footer says about the database. It reaches the browser, so it names no URL (no
+ * host, user or password: the terminal shows the redacted URL) and no path outside the repository.
+ */
+export function describeDatabase(config: DemoConfig, inMemory: boolean): string {
+  if (config.databaseUrl) return 'PostgreSQL (DATABASE_URL)';
   if (inMemory) return 'embedded PostgreSQL (PGlite) in memory';
   const relative = path.relative(path.resolve(DEMO_ROOT, '..', '..'), config.dataDir);
-  return `embedded PostgreSQL (PGlite) in ${relative.startsWith('..') ? config.dataDir : relative}`;
+  return `embedded PostgreSQL (PGlite) in ${relative.startsWith('..') || path.isAbsolute(relative) ? 'DEMO_DATA_DIR' : relative}`;
+}
+
+/** The name a browser uses for the listening address: localhost for loopback and wildcard binds. */
+function browserHostName(host: string): string {
+  if (['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(host)) return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * helmet's headers on every response. The CSP keeps helmet's defaults (scripts and styles from the
+ * demo's own origin; the widget's inline style attributes are allowed by its style-src
+ * 'unsafe-inline') and adds HubSpot's (or the emulator's) authorize origin to form-action, since a
+ * form POST that redirects to the consent page is checked against it. On plain http (localhost)
+ * there is no HSTS and no upgrade-insecure-requests, which would send the page's own requests to
+ * https. Vite's dev server injects inline scripts and a websocket, so it runs without a CSP.
+ */
+function securityHeaders(options: { origin: string; authBase: string; devServer: boolean }): express.RequestHandler {
+  const https = options.origin.startsWith('https:');
+  return helmet({
+    contentSecurityPolicy: options.devServer
+      ? false
+      : {
+          directives: {
+            'form-action': ["'self'", new URL(options.authBase).origin],
+            'upgrade-insecure-requests': https ? [] : null,
+          },
+        },
+    strictTransportSecurity: https,
+  });
 }
 
 function createNotifier(config: DemoConfig, logger: Logger): Notifier {
@@ -215,15 +258,23 @@ function canonicalHost(origin: string): express.RequestHandler {
   };
 }
 
-function listen(server: Server, port: number, variable: string): Promise<void> {
+function listen(server: Server, port: number, host: string, variable: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onError = (error: unknown) => reject(portError(error, port, variable, 'the demo') ?? error);
+    const onError = (error: unknown) => reject(hostError(error, host) ?? portError(error, port, variable, 'the demo') ?? error);
     server.once('error', onError);
-    server.listen(port, () => {
+    server.listen(port, host, () => {
       server.off('error', onError);
       resolve();
     });
   });
+}
+
+function hostError(error: unknown, host: string): StartupError | null {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new StartupError(`HOST=${host} is not an address of this machine; unset HOST to listen on 127.0.0.1, or set HOST=0.0.0.0 for every interface.`, { cause: error });
+  }
+  return null;
 }
 
 function portError(error: unknown, port: number, variable: string, what: string): StartupError | null {

@@ -30,6 +30,9 @@ async function main(): Promise<void> {
   say(`JobCannon HubSpot demo: ${demo.url}`);
   say(`  database: ${config.databaseUrl ? redactUrl(config.databaseUrl) : `embedded PostgreSQL in ${config.dataDir}`}`);
   say(demo.emulator ? `  HubSpot:  local emulator at ${demo.emulator.url} (contacts: ${demo.emulator.url}/_emulator/ui)` : `  HubSpot:  your app ${config.hubspot?.clientId} via ${config.hubspot?.authBase}`);
+  if (!['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
+    say(`  Listening on ${config.host}: anyone who can reach it can sign in (there is no password). Unset HOST to keep it on this machine.`);
+  }
   say('Press Ctrl+C to stop.');
 
   let stopping = false;
