@@ -23,6 +23,7 @@ export type {
 export { T0, at, connectionInput, seedConnection, snapshotInput, uniqueOrgId } from './storage-fixtures.js';
 export {
   TEST_ENCRYPTION_KEY,
+  TEST_ENCRYPTION_KEY_ID,
   TEST_REDIRECT_URI,
   TEST_RESULT_URL_BASE,
   completedInvite,

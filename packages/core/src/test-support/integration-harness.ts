@@ -57,7 +57,7 @@ export function createTestIntegration(
       apiBase: emulator.url,
       authBase: emulator.url,
     },
-    encryption: { currentKeyId: 'test', keys: { test: TEST_ENCRYPTION_KEY } },
+    encryption: { currentKeyId: TEST_ENCRYPTION_KEY_ID, keys: { [TEST_ENCRYPTION_KEY_ID]: TEST_ENCRYPTION_KEY } },
     resultUrlBase: TEST_RESULT_URL_BASE,
     pushOnEnqueue: false,
     requestTimeoutMs: 5_000,
@@ -67,6 +67,8 @@ export function createTestIntegration(
 
 /** One key for every test process, so integrations in separate processes can read each other's rows. */
 export const TEST_ENCRYPTION_KEY = process.env.JC_TEST_ENCRYPTION_KEY ?? 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=';
+/** The id `createTestIntegration` files that key under (a CLI child process given the key needs it too). */
+export const TEST_ENCRYPTION_KEY_ID = 'test';
 
 /**
  * Connects an org to an emulator portal the way a browser would, minus the browser: our connect URL,
