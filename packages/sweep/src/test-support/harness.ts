@@ -1,19 +1,22 @@
+// The sweep's suites on core's test-support: the same integration, emulator, OAuth dance and
+// invites as core's own suites. Only what is the sweep's own lives here: six portals (one per org
+// of a suite), the CLI's environment and the host's paged in-progress query.
+import { silentLogger, type AssessmentInvite, type HubSpotIntegration, type HubSpotIntegrationOptions, type InProgressInviteSource } from '@jobcannon/hubspot-core';
 import {
-  createHubSpotIntegration,
-  silentLogger,
-  type AssessmentInvite,
-  type HubSpotIntegration,
-  type HubSpotIntegrationOptions,
-  type InProgressInviteSource,
-} from '@jobcannon/hubspot-core';
-import { DEFAULT_APP, startEmulator, type Emulator, type EmulatorOptions } from '@jobcannon/hubspot-emulator';
+  TEST_ENCRYPTION_KEY,
+  TEST_ENCRYPTION_KEY_ID,
+  TEST_REDIRECT_URI,
+  TEST_RESULT_URL_BASE,
+  connectOrg as coreConnectOrg,
+  createTestIntegration as coreCreateTestIntegration,
+  partialInvite,
+  startTestEmulator as coreStartTestEmulator,
+} from '@jobcannon/hubspot-core/test-support';
+import { DEFAULT_APP, type Emulator, type EmulatorOptions } from '@jobcannon/hubspot-emulator';
+import { vi } from 'vitest';
 import type { Database } from './test-database.js';
 
-export const TEST_REDIRECT_URI = 'http://127.0.0.1:9/integrations/hubspot/callback';
-export const TEST_RESULT_URL_BASE = 'https://app.jobcannon.io';
-/** One fixed key, so the CLI child process decrypts the tokens the test process stored. */
-export const TEST_ENCRYPTION_KEY = 'c3dlZXAtdGVzdC1rZXktMzItYnl0ZXMtbG9uZy4uLi4=';
-export const TEST_KEY_ID = 'k1';
+export { completedInvite, partialInvite, TEST_ENCRYPTION_KEY, TEST_REDIRECT_URI, TEST_RESULT_URL_BASE } from '@jobcannon/hubspot-core/test-support';
 
 /** Portals 1001-1006: one per org in a suite, so contacts never mix between tests. */
 export const TEST_PORTALS = [1001, 1002, 1003, 1004, 1005, 1006].map((hubId) => ({
@@ -25,24 +28,15 @@ export const TEST_PORTALS = [1001, 1002, 1003, 1004, 1005, 1006].map((hubId) => 
 }));
 
 export function startTestEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  return startEmulator({ port: 0, seed: 23, portals: TEST_PORTALS, ...options });
+  return coreStartTestEmulator({ seed: 23, portals: TEST_PORTALS, ...options });
 }
 
-/** An integration on the emulator that only enqueues (pushes happen in the jobs' drains). */
+/** Core's test integration (it only enqueues: pushes happen in the jobs' drains), quiet. */
 export function createTestIntegration(db: Database, emulator: Emulator, overrides: Partial<HubSpotIntegrationOptions> = {}): HubSpotIntegration {
-  return createHubSpotIntegration({
-    db,
-    hubspot: { clientId: DEFAULT_APP.clientId, clientSecret: DEFAULT_APP.clientSecret, redirectUri: TEST_REDIRECT_URI, apiBase: emulator.url, authBase: emulator.url },
-    encryption: { currentKeyId: TEST_KEY_ID, keys: { [TEST_KEY_ID]: TEST_ENCRYPTION_KEY } },
-    resultUrlBase: TEST_RESULT_URL_BASE,
-    pushOnEnqueue: false,
-    requestTimeoutMs: 5_000,
-    logger: silentLogger,
-    ...overrides,
-  });
+  return coreCreateTestIntegration(db, emulator, { logger: silentLogger, ...overrides });
 }
 
-/** The CLI's environment for the same database and emulator. */
+/** The CLI's environment for the same database and emulator (and core's test key, so it reads the tokens stored here). */
 export function cliEnv(databaseUrl: string, emulator: Emulator): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
@@ -52,61 +46,14 @@ export function cliEnv(databaseUrl: string, emulator: Emulator): Record<string, 
     HUBSPOT_API_BASE: emulator.url,
     HUBSPOT_AUTH_BASE: emulator.url,
     TOKEN_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    TOKEN_ENCRYPTION_KEY_ID: TEST_KEY_ID,
+    TOKEN_ENCRYPTION_KEY_ID: TEST_ENCRYPTION_KEY_ID,
     JOBCANNON_RESULT_URL_BASE: TEST_RESULT_URL_BASE,
   };
 }
 
-/** Connects an org the way a browser would, minus the browser: connect URL, emulator consent, callback. */
+/** Core's connectOrg with the sweep suites' positional portal. */
 export async function connectOrg(integration: HubSpotIntegration, emulator: Emulator, orgId: string, hubId = 1001): Promise<void> {
-  const url = new URL(await integration.connectUrl({ orgId, userId: 'admin-1' }));
-  const state = url.searchParams.get('state') ?? '';
-  const consent = emulator.authorize({
-    redirectUri: url.searchParams.get('redirect_uri') ?? TEST_REDIRECT_URI,
-    scope: (url.searchParams.get('scope') ?? '').split(' '),
-    state,
-    hubId,
-  });
-  await integration.completeOAuth({ code: consent.code ?? null, state });
-}
-
-const at = (index: number, offsetMs = 0) => new Date(Date.UTC(2026, 4, 17, 9, 0) + index * 1_000 + offsetMs).toISOString();
-
-/** Candidate `index` of `orgId` part-way through: DISC done, IQ still in progress. */
-export function partialInvite(orgId: string, index: number): AssessmentInvite {
-  const time = at(index);
-  return {
-    id: `inv_${orgId}_${index}`,
-    orgId,
-    email: `candidate.${index}@example.com`,
-    status: 'in_progress',
-    createdAt: time,
-    updatedAt: time,
-    completedAt: null,
-    tests: [
-      {
-        slug: 'disc',
-        status: 'completed',
-        completedAt: time,
-        result: { dimensions: [{ name: 'Dominance', score: index % 101 }, { name: 'Influence', score: 50 }, { name: 'Steadiness', score: 40 }, { name: 'Conscientiousness', score: 30 }] },
-      },
-      { slug: 'iq', status: 'in_progress' },
-    ],
-  };
-}
-
-/** The same candidate having finished, a minute later. */
-export function completedInvite(orgId: string, index: number, overrides: Partial<AssessmentInvite> = {}): AssessmentInvite {
-  const partial = partialInvite(orgId, index);
-  const time = at(index, 60_000);
-  return {
-    ...partial,
-    status: 'completed',
-    updatedAt: time,
-    completedAt: time,
-    tests: [partial.tests[0]!, { slug: 'iq', status: 'completed', completedAt: time, result: { score: 100 + (index % 50) } }],
-    ...overrides,
-  };
+  await coreConnectOrg(integration, emulator, { orgId, hubId });
 }
 
 export interface GeneratedSource {
@@ -141,12 +88,14 @@ export function generatedSource(
   };
 }
 
-export async function waitFor<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null && value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Polls `probe` (vitest's waitFor) until it gives a value that is not null, undefined or false. */
+export function waitFor<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const value = await probe();
+      if (value === null || value === undefined || value === false) throw new Error(`timed out waiting for ${what}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: 50 },
+  );
 }
