@@ -31,7 +31,7 @@ describeEachBackend('sync log, webhook events and GDPR purge', (backend) => {
     await appendSyncLog(backend.db, [
       entry(orgId, { inviteId: 'inv_1', outcome: 'retry', errorCode: 'HUBSPOT_RATE_LIMITED', errorMessage: '429', attempt: 1 }),
       entry(orgId, { inviteId: 'inv_1', outcome: 'updated', hubspotContactId: '101', correlationId: 'corr-1', attempt: 2, createdAt: at(5) }),
-      entry(orgId, { inviteId: 'inv_2', email: ' Bob@X.io ', outcome: 'failed', errorCode: 'INVALID_EMAIL', errorMessage: 'Bearer secret-token rejected' }),
+      entry(orgId, { inviteId: 'inv_2', email: ' Bob@X.io ', outcome: 'failed', errorCode: 'HUBSPOT_INVALID_EMAIL', errorMessage: 'Bearer secret-token rejected' }),
     ]);
     await appendSyncLog(backend.db, []);
     const all = await listSyncLog(backend.db, orgId);
@@ -40,7 +40,7 @@ describeEachBackend('sync log, webhook events and GDPR purge', (backend) => {
       ['inv_1', 'updated'],
       ['inv_1', 'retry'],
     ]);
-    expect(all[0]).toMatchObject({ email: 'bob@x.io', errorCode: 'INVALID_EMAIL', errorMessage: 'Bearer [redacted] rejected', hubspotContactId: null });
+    expect(all[0]).toMatchObject({ email: 'bob@x.io', errorCode: 'HUBSPOT_INVALID_EMAIL', errorMessage: 'Bearer [redacted] rejected', hubspotContactId: null });
     expect(all[1]).toMatchObject({ hubspotContactId: '101', correlationId: 'corr-1', attempt: 2, createdAt: at(5) });
     expect(all[0]?.id).toMatch(/^\d+$/);
     expect((await listSyncLog(backend.db, orgId, { inviteId: 'inv_1' })).map((item) => item.outcome)).toEqual(['updated', 'retry']);
@@ -82,7 +82,7 @@ describeEachBackend('sync log, webhook events and GDPR purge', (backend) => {
       await markPushed(backend.db, { id: row.id, version: row.version, workerId: 'w', contactId: row.email === email ? '901' : '902', now: at(2) });
     }
     await appendSyncLog(backend.db, [
-      entry(orgId, { email, outcome: 'failed', errorCode: 'X' }),
+      entry(orgId, { email, outcome: 'failed', errorCode: 'HUBSPOT_REJECTED' }),
       entry(orgId, { email, outcome: 'created', hubspotContactId: '901' }),
       entry(orgId, { email: keep, outcome: 'created', hubspotContactId: '902' }),
     ]);
@@ -97,7 +97,7 @@ describeEachBackend('sync log, webhook events and GDPR purge', (backend) => {
 
   it('GDPR: purges by email (normalized), and the single-table deletes work alone too', async () => {
     const orgId = uniqueOrgId();
-    await upsertSnapshot(backend.db, snapshotInput(orgId, { email: 'x@x.io', failed: { code: 'E', message: 'e' } }), T0);
+    await upsertSnapshot(backend.db, snapshotInput(orgId, { email: 'x@x.io', failed: { code: 'HUBSPOT_REJECTED', message: 'e' } }), T0);
     await appendSyncLog(backend.db, [entry(orgId, { email: 'x@x.io', outcome: 'failed' })]);
     expect(await purgeContactData(backend.db, orgId, { email: ' X@X.IO' })).toEqual({ outboxRows: 1, syncLogRows: 1 });
 
@@ -110,7 +110,7 @@ describeEachBackend('sync log, webhook events and GDPR purge', (backend) => {
     await upsertSnapshot(backend.db, snapshotInput(orgId, { email: 'z@x.io' }), T0);
     const [row] = await claimDueRows(backend.db, { workerId: 'w', now: at(1), leaseMs: 60_000, limit: 1, orgId });
     if (row === undefined) throw new Error('nothing claimed');
-    await markFailed(backend.db, { id: row.id, version: row.version, workerId: 'w', attempts: 1, error: { code: 'E', message: 'e' }, now: at(1) });
+    await markFailed(backend.db, { id: row.id, version: row.version, workerId: 'w', attempts: 1, error: { code: 'HUBSPOT_REJECTED', message: 'e' }, now: at(1) });
     await appendSyncLog(backend.db, [entry(orgId, { email: 'z@x.io' })]);
     expect(await deleteOutboxRowsByContact(backend.db, orgId, '404')).toBe(0);
     expect(await deleteSyncLogByEmail(backend.db, orgId, 'Z@X.io')).toBe(1);

@@ -49,7 +49,7 @@ describe('webhook handler refusals (no database work)', () => {
 
   it('answers 401 to a missing, forged or stale signature, and logs it as a warning', async () => {
     const body = JSON.stringify([event(1)]);
-    const cases = [
+    const cases: Array<{ headers: Record<string, string>; reason: string }> = [
       { headers: { 'x-hubspot-signature-v3': '' }, reason: 'missing_signature' },
       { headers: { 'x-hubspot-request-timestamp': '' }, reason: 'missing_timestamp' },
       { headers: { 'x-hubspot-signature-v3': signWebhookV3({ clientSecret: 'other', method: 'POST', url: URL, body, timestamp: NOW }) }, reason: 'mismatch' },
