@@ -6,7 +6,7 @@ export interface ErrorBody {
   error: { code: HubSpotKitErrorCode; message: string };
 }
 
-const WATCHED = new Set<HubSpotKitErrorCode>(['WEBHOOK_SIGNATURE_INVALID', 'CROSS_SITE_REQUEST']);
+const WATCHED = new Set<HubSpotKitErrorCode>(['CROSS_SITE_REQUEST']);
 
 const GENERIC_MESSAGE = 'Something went wrong on our side. Try again; if it keeps happening, contact JobCannon support.';
 
