@@ -161,6 +161,19 @@ describe('POST /webhooks (router + core + emulator + PostgreSQL)', () => {
     });
   });
 
+  it('answers 413 to a signed delivery with more events than core accepts, recording none', async () => {
+    const app = h.build({ router: { webhookUrl: WEBHOOK_URL } });
+    const events = Array.from({ length: 1001 }, (_, i) => event(30_000 + i));
+    const res = await deliver(app, JSON.stringify(events)).expect(413);
+    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    await deliver(app, JSON.stringify(events.slice(0, 1))).expect(200, { received: 1, processed: 1, duplicates: 0, purgedRows: 0 });
+  });
+
+  it('keeps the client secret off the integration object (the router never needs it)', () => {
+    expect(JSON.stringify(h.integration)).not.toContain(SECRET);
+    expect(Object.values(h.integration)).not.toContain(SECRET);
+  });
+
   it('never leaks a token, the client secret or a stack trace', () => {
     expectNothingLeaked(h);
   });
