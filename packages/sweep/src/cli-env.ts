@@ -1,4 +1,5 @@
 import type { HubSpotIntegrationOptions } from '@jobcannon/hubspot-core';
+import { z } from 'zod';
 import { UsageError } from './cli-args.js';
 
 export interface CliEnvConfig {
@@ -7,73 +8,76 @@ export interface CliEnvConfig {
   integration: Pick<HubSpotIntegrationOptions, 'hubspot' | 'encryption' | 'resultUrlBase'>;
 }
 
-const REQUIRED = [
-  'DATABASE_URL',
-  'HUBSPOT_CLIENT_ID',
-  'HUBSPOT_CLIENT_SECRET',
-  'HUBSPOT_REDIRECT_URI',
-  'TOKEN_ENCRYPTION_KEY',
-  'JOBCANNON_RESULT_URL_BASE',
-] as const;
+// A variable set to blanks is as good as unset: deployments often template empty values in.
+const blankIsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const requiredText = () => z.preprocess(blankIsUnset, z.string({ error: 'is missing' }).trim());
+/** URLs are no secrets: the value is echoed, so the operator sees the typo. */
+const httpUrl = z.url({ protocol: /^https?$/, error: (issue) => `must be an http(s) URL (got "${String(issue.input)}")` });
+const requiredUrl = () => z.preprocess(blankIsUnset, z.string({ error: 'is missing' }).trim().pipe(httpUrl));
+const optionalUrl = () => z.preprocess(blankIsUnset, z.string().trim().pipe(httpUrl).optional());
+
+const environmentSchema = z.object({
+  DATABASE_URL: z.preprocess(
+    blankIsUnset,
+    z
+      .string({ error: 'is missing' })
+      .trim()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// (or postgresql://) connection string'),
+  ),
+  HUBSPOT_CLIENT_ID: requiredText(),
+  HUBSPOT_CLIENT_SECRET: requiredText(),
+  HUBSPOT_REDIRECT_URI: requiredUrl(),
+  HUBSPOT_API_BASE: optionalUrl(),
+  HUBSPOT_AUTH_BASE: optionalUrl(),
+  // Never echoed: it is the key the tokens are encrypted with.
+  TOKEN_ENCRYPTION_KEY: z.preprocess(
+    blankIsUnset,
+    z
+      .string({ error: 'is missing' })
+      .trim()
+      .refine(isBase64Key, 'must be 32 bytes in base64 (44 characters), the key the host encrypts HubSpot tokens with'),
+  ),
+  TOKEN_ENCRYPTION_KEY_ID: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"')
+      .default('k1'),
+  ),
+  JOBCANNON_RESULT_URL_BASE: requiredUrl(),
+});
 
 /**
- * The CLI's configuration from the environment (the package itself reads no environment). Reports
- * every problem at once, so an operator fixes the deployment in one go. Never echoes a secret.
+ * The CLI's configuration from the environment (the package itself reads no environment), checked
+ * with one zod schema as the demo's is. Every bad or missing variable is named with its reason in
+ * one UsageError, so an operator fixes the deployment in one go. Never echoes a secret.
  */
 export function readCliEnv(env: Record<string, string | undefined>): CliEnvConfig {
-  const value = (name: string): string | undefined => {
-    const raw = env[name]?.trim();
-    return raw === undefined || raw === '' ? undefined : raw;
-  };
-  const problems: string[] = [];
-  const missing = REQUIRED.filter((name) => value(name) === undefined);
-  if (missing.length > 0) problems.push(`missing ${missing.join(', ')}`);
-
-  const databaseUrl = value('DATABASE_URL');
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    problems.push('DATABASE_URL must be a postgres:// (or postgresql://) connection string');
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new UsageError(`Configuration: ${problems.join('; ')}. Run with --help for the list.`);
   }
-  for (const name of ['HUBSPOT_REDIRECT_URI', 'HUBSPOT_API_BASE', 'HUBSPOT_AUTH_BASE', 'JOBCANNON_RESULT_URL_BASE']) {
-    const url = value(name);
-    if (url !== undefined && !isHttpUrl(url)) problems.push(`${name} must be an http(s) URL (got "${url}")`);
-  }
-  const key = value('TOKEN_ENCRYPTION_KEY');
-  if (key !== undefined && !isBase64Key(key)) {
-    problems.push('TOKEN_ENCRYPTION_KEY must be 32 bytes in base64 (44 characters), the key the host encrypts HubSpot tokens with');
-  }
-  const keyId = value('TOKEN_ENCRYPTION_KEY_ID') ?? 'k1';
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(keyId)) problems.push('TOKEN_ENCRYPTION_KEY_ID must be 1-64 letters, digits, "_" or "-"');
-  if (problems.length > 0) throw new UsageError(`Configuration: ${problems.join('; ')}. Run with --help for the list.`);
-
-  const apiBase = value('HUBSPOT_API_BASE');
-  const authBase = value('HUBSPOT_AUTH_BASE');
+  const e = parsed.data;
   return {
-    databaseUrl: databaseUrl!,
+    databaseUrl: e.DATABASE_URL,
     integration: {
       hubspot: {
-        clientId: value('HUBSPOT_CLIENT_ID')!,
-        clientSecret: value('HUBSPOT_CLIENT_SECRET')!,
-        redirectUri: value('HUBSPOT_REDIRECT_URI')!,
-        ...(apiBase ? { apiBase } : {}),
-        ...(authBase ? { authBase } : {}),
+        clientId: e.HUBSPOT_CLIENT_ID,
+        clientSecret: e.HUBSPOT_CLIENT_SECRET,
+        redirectUri: e.HUBSPOT_REDIRECT_URI,
+        ...(e.HUBSPOT_API_BASE ? { apiBase: e.HUBSPOT_API_BASE } : {}),
+        ...(e.HUBSPOT_AUTH_BASE ? { authBase: e.HUBSPOT_AUTH_BASE } : {}),
       },
-      encryption: { currentKeyId: keyId, keys: { [keyId]: key! } },
-      resultUrlBase: value('JOBCANNON_RESULT_URL_BASE')!,
+      encryption: { currentKeyId: e.TOKEN_ENCRYPTION_KEY_ID, keys: { [e.TOKEN_ENCRYPTION_KEY_ID]: e.TOKEN_ENCRYPTION_KEY } },
+      resultUrlBase: e.JOBCANNON_RESULT_URL_BASE,
     },
   };
 }
 
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
-function isBase64Key(text: string): boolean {
-  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) && Buffer.from(text, 'base64').length === 32;
+function isBase64Key(value: string): boolean {
+  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32;
 }
 
 /** The URL with its password masked, for messages. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from './cli-args.js';
-import { readCliEnv, redactDatabaseUrl } from './cli-env.js';
 import { isDatabaseUnreachable } from './database-errors.js';
 import { EXIT_CODES, exitCodeForSummary } from './exit-codes.js';
 import type { RunSummary } from './jobs.js';
@@ -34,47 +33,6 @@ describe('parseCliArgs', () => {
     [['--partial-schedule', '0 2 * *'], 'Invalid cron expression "0 2 * *" for the partial schedule: expected 5 or 6 fields but got 4.'],
   ])('refuses %j', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(expect.objectContaining({ name: 'UsageError', message: expect.stringContaining(message) }));
-  });
-});
-
-describe('readCliEnv', () => {
-  const complete = {
-    DATABASE_URL: 'postgres://sweeper:s3cret@db.internal:5432/jobcannon',
-    HUBSPOT_CLIENT_ID: 'client',
-    HUBSPOT_CLIENT_SECRET: 'secret',
-    HUBSPOT_REDIRECT_URI: 'https://app.jobcannon.io/integrations/hubspot/callback',
-    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-    JOBCANNON_RESULT_URL_BASE: 'https://app.jobcannon.io',
-  };
-
-  it('builds the integration options, key id k1 by default', () => {
-    expect(readCliEnv({ ...complete, HUBSPOT_API_BASE: 'http://127.0.0.1:4010' })).toEqual({
-      databaseUrl: complete.DATABASE_URL,
-      integration: {
-        hubspot: { clientId: 'client', clientSecret: 'secret', redirectUri: complete.HUBSPOT_REDIRECT_URI, apiBase: 'http://127.0.0.1:4010' },
-        encryption: { currentKeyId: 'k1', keys: { k1: complete.TOKEN_ENCRYPTION_KEY } },
-        resultUrlBase: 'https://app.jobcannon.io',
-      },
-    });
-    expect(readCliEnv({ ...complete, TOKEN_ENCRYPTION_KEY_ID: '2026-rotation' }).integration.encryption.currentKeyId).toBe('2026-rotation');
-  });
-
-  it('lists every problem at once and never echoes the key or the client secret', () => {
-    let message = '';
-    try {
-      readCliEnv({ ...complete, DATABASE_URL: 'mysql://x', TOKEN_ENCRYPTION_KEY: 'dG9vIHNob3J0', HUBSPOT_CLIENT_SECRET: ' ', HUBSPOT_API_BASE: 'api.hubapi.com' });
-    } catch (error) {
-      message = (error as Error).message;
-    }
-    expect(message).toBe(
-      'Configuration: missing HUBSPOT_CLIENT_SECRET; DATABASE_URL must be a postgres:// (or postgresql://) connection string; ' +
-        'HUBSPOT_API_BASE must be an http(s) URL (got "api.hubapi.com"); TOKEN_ENCRYPTION_KEY must be 32 bytes in base64 (44 characters), the key the host encrypts HubSpot tokens with. Run with --help for the list.',
-    );
-    expect(message).not.toContain('dG9vIHNob3J0');
-  });
-
-  it('masks the database password in messages', () => {
-    expect(redactDatabaseUrl(complete.DATABASE_URL)).toBe('postgres://sweeper:***@db.internal:5432/jobcannon');
   });
 });
 
