@@ -4,6 +4,7 @@ import { HubSpotKitError } from '../errors.js';
 import { createPostgresDatabase, withAdvisoryLock } from './database.js';
 import {
   appliedMigrations,
+  hubspotMigrationSource,
   MIGRATIONS_ADVISORY_LOCK,
   MIGRATIONS_LOCK_TABLE,
   MIGRATIONS_TABLE,
@@ -20,6 +21,12 @@ const CORE_TABLES = [
   'hubspot_webhook_events',
 ];
 
+/** Every migration core ships, oldest first: what a fully migrated database lists as applied. */
+async function allMigrationNames(): Promise<string[]> {
+  const migrations = await hubspotMigrationSource.getMigrations([]);
+  return migrations.map((migration) => hubspotMigrationSource.getMigrationName(migration));
+}
+
 describeEachBackend('migrations', (backend) => {
   async function tables(): Promise<string[]> {
     const rows = await queryRows<{ table_name: string }>(
@@ -31,15 +38,15 @@ describeEachBackend('migrations', (backend) => {
 
   it('creates the core tables and its own bookkeeping tables', async () => {
     expect(await tables()).toEqual([...CORE_TABLES, MIGRATIONS_TABLE, MIGRATIONS_LOCK_TABLE].sort());
-    expect(await appliedMigrations(backend.db)).toEqual(['001_create_hubspot_tables']);
+    expect(await appliedMigrations(backend.db)).toEqual(await allMigrationNames());
   });
 
   it('is idempotent: running again changes nothing', async () => {
     await runMigrations(backend.db);
     await runMigrations(backend.db);
-    expect(await appliedMigrations(backend.db)).toEqual(['001_create_hubspot_tables']);
+    expect(await appliedMigrations(backend.db)).toEqual(await allMigrationNames());
     const batches = await queryRows<{ n: unknown }>(backend.db, `SELECT count(*) AS n FROM ${MIGRATIONS_TABLE}`);
-    expect(Number(batches[0]?.n)).toBe(1);
+    expect(Number(batches[0]?.n)).toBe((await allMigrationNames()).length);
   });
 
   it('never touches the default knex_migrations table', async () => {
@@ -74,9 +81,9 @@ describeEachBackend(
       } finally {
         await Promise.all(pools.map((db) => db.destroy()));
       }
-      expect(await appliedMigrations(backend.db)).toEqual(['001_create_hubspot_tables']);
+      expect(await appliedMigrations(backend.db)).toEqual(await allMigrationNames());
       const rows = await queryRows<{ n: unknown }>(backend.db, `SELECT count(*) AS n FROM ${MIGRATIONS_TABLE}`);
-      expect(Number(rows[0]?.n)).toBe(1);
+      expect(Number(rows[0]?.n)).toBe((await allMigrationNames()).length);
       const outboxTables = await queryRows<{ n: unknown }>(
         backend.db,
         `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'hubspot_outbox'`,
@@ -112,7 +119,7 @@ describeEachBackend(
         release();
         await other;
         await waiting;
-        expect(await appliedMigrations(waiter)).toEqual(['001_create_hubspot_tables']);
+        expect(await appliedMigrations(waiter)).toEqual(await allMigrationNames());
       } finally {
         await Promise.all([holder.destroy(), waiter.destroy()]);
       }
@@ -126,7 +133,7 @@ describeEachBackend(
   (backend) => {
     it('runs the calls on one knex one after the other on a fresh database, each succeeding', async () => {
       await Promise.all(Array.from({ length: 4 }, () => runMigrations(backend.db)));
-      expect(await appliedMigrations(backend.db)).toEqual(['001_create_hubspot_tables']);
+      expect(await appliedMigrations(backend.db)).toEqual(await allMigrationNames());
     });
   },
   { migrate: false },
