@@ -1,8 +1,8 @@
-import { HubSpotKitError, isHubSpotKitError } from '../errors.js';
+import type { ErrorDetails, HubSpotKitErrorCode } from '../errors.js';
 import type { CrmApi, UpsertInput, UpsertResponse } from '../hubspot/crm-api.js';
 import { HubSpotCallError } from '../hubspot/hubspot-call-error.js';
 import type { Clock, Logger, Random, Sleep } from '../ports/ports.js';
-import { DEFAULT_BACKOFF, retryDelay, type BackoffOptions } from './backoff.js';
+import { DEFAULT_RETRY_POLICY, codeForFailure, decideRetry, detailsFromError, failureFromError, fullJitter, type RetryPolicyOptions } from '../retry/retry-policy.js';
 
 /** Where delivery queues its calls: the portal's rate limiter. */
 export interface RequestScheduler {
@@ -21,12 +21,15 @@ export interface DeliveryItem {
   properties: Record<string, string>;
   /** Attempts already spent on this item (from earlier runs). */
   attempts: number;
+  /** When transient failures of this item began (epoch ms), for the retry horizon; null = none yet. */
+  failingSince: number | null;
 }
 
 export interface DeliveryError {
-  code: string;
+  code: HubSpotKitErrorCode;
+  /** Technical text for logs (never shown to an admin; the widget words `code` + `details`). */
   message: string;
-  correlationId?: string | null;
+  details: ErrorDetails;
 }
 
 export type DeliveryOutcome =
@@ -37,8 +40,11 @@ export type DeliveryOutcome =
   | { key: string; status: 'failed'; error: DeliveryError; attempts: number }
   /** A later item for the same email in this call replaced it (last write wins). */
   | { key: string; status: 'superseded'; supersededBy: string; attempts: number }
-  /** Not attempted: the connection itself cannot be used (must reconnect, missing scopes, shutting down). */
-  | { key: string; status: 'held'; error: DeliveryError; attempts: number };
+  /**
+   * Not attempted, or not counted: the connection cannot be used now (must reconnect, missing
+   * scopes, token endpoint down, shutting down). `retryAt` null = until someone acts.
+   */
+  | { key: string; status: 'held'; error: DeliveryError; retryAt: number | null; attempts: number };
 
 /** What delivery needs to know about, and ask of, one connected portal. */
 export interface PortalSession {
@@ -66,9 +72,8 @@ export interface ContactDeliveryOptions {
   sleep: Sleep;
   random: Random;
   logger: Logger;
-  /** Attempts per item before it is failed (the setup doc: 6). */
-  maxAttempts: number;
-  backoff?: BackoffOptions;
+  /** The retry policy's tuning (attempts per pass, backoff, horizon). */
+  policy?: RetryPolicyOptions;
   /**
    * Retries whose delay is at most this long wait in-process (low latency for a blip); longer
    * delays are handed back as `retry` outcomes for the durable queue to schedule.
@@ -93,7 +98,7 @@ interface Context {
  * names the input, by halving otherwise) so every good input still lands.
  */
 export function createContactDelivery(options: ContactDeliveryOptions) {
-  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const policy = options.policy ?? DEFAULT_RETRY_POLICY;
 
   async function deliver(session: PortalSession, items: DeliveryItem[], signal?: AbortSignal): Promise<DeliveryOutcome[]> {
     const context: Context = { session, signal, outcomes: new Map(), attempts: new Map(), refreshed: false, rebootstrapped: new WeakSet() };
@@ -118,14 +123,14 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
   async function pushChunk(context: Context, chunk: DeliveryItem[]): Promise<void> {
     for (;;) {
       if (context.signal?.aborted) {
-        settle(context, chunk, (item, attempts) => ({ key: item.key, status: 'held', error: { code: 'SHUTTING_DOWN', message: 'Delivery stopped before this invite was sent' }, attempts }));
+        settle(context, chunk, (item, attempts) => ({ key: item.key, status: 'held', error: { code: 'SHUTTING_DOWN', message: 'Delivery stopped before this invite was sent', details: {} }, retryAt: options.clock.now(), attempts }));
         return;
       }
       if (context.session.claimForSend) {
         const held = await context.session.claimForSend(chunk.map((item) => item.key));
         const lost = chunk.filter((item) => !held.has(item.key));
         if (lost.length > 0) {
-          settle(context, lost, (item, attempts) => ({ key: item.key, status: 'held', error: { code: 'LEASE_LOST', message: 'Another worker took over this invite' }, attempts }));
+          settle(context, lost, (item, attempts) => ({ key: item.key, status: 'held', error: { code: 'LEASE_LOST', message: 'Another worker took over this invite', details: {} }, retryAt: options.clock.now(), attempts }));
           chunk = chunk.filter((item) => held.has(item.key));
           if (chunk.length === 0) return;
         }
@@ -146,97 +151,73 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
     }
   }
 
-  /** Decides what a failed batch call means. 'again' = re-send the same chunk now. */
+  /**
+   * Acts on what the retry policy decides about a failed batch call. 'again' = re-send the same
+   * chunk now (after a refresh or a re-bootstrap, neither of which counts as an attempt).
+   */
   async function handleFailure(context: Context, chunk: DeliveryItem[], error: unknown): Promise<'again' | 'done'> {
     const refund = () => {
       for (const item of chunk) context.attempts.set(item.key, (context.attempts.get(item.key) ?? 1) - 1);
     };
-    if (isHubSpotKitError(error, 'MUST_RECONNECT') || (error instanceof HubSpotKitError && error.code === 'TOKEN_REFRESH_FAILED')) {
-      refund();
-      settle(context, chunk, (item, attempts) => ({ key: item.key, status: 'held', error: { code: error.code, message: error.message }, attempts }));
-      return 'done';
-    }
-    if (context.signal?.aborted && !(error instanceof HubSpotCallError && error.kind !== 'aborted')) {
-      // Stopped while waiting for a rate-limit slot (or mid-call): not attempted, nothing lost.
-      refund();
-      settle(context, chunk, (item, attempts) => ({ key: item.key, status: 'held', error: { code: 'SHUTTING_DOWN', message: 'Delivery stopped before this invite was sent' }, attempts }));
-      return 'done';
-    }
-    if (!(error instanceof HubSpotCallError)) throw error;
-    const failure: DeliveryError = { code: failureCode(error), message: error.message, correlationId: error.correlationId };
+    const now = options.clock.now();
+    // Stopped while waiting for a rate-limit slot (or mid-call): not attempted, nothing lost.
+    const failure = context.signal?.aborted && !(error instanceof HubSpotCallError && error.kind === 'http') ? ({ kind: 'aborted' } as const) : failureFromError(error, now);
+    if (failure === null) throw error;
+    const attempt = Math.max(...chunk.map((item) => (context.attempts.get(item.key) ?? 1) - item.attempts));
+    const failingSince = chunk.reduce<number | null>((earliest, item) => (item.failingSince === null ? earliest : Math.min(earliest ?? item.failingSince, item.failingSince)), null);
+    const step = decideRetry(failure, { attempt, maxWaitMs: options.maxInProcessWaitMs, refreshed: context.refreshed, rebootstrapped: context.rebootstrapped.has(chunk), queued: true, failingSince, now, random: options.random }, policy);
+    const reason: DeliveryError = { code: step.code, message: error instanceof Error ? error.message : String(error), details: detailsFromError(error) };
 
-    if (error.kind === 'aborted') {
-      refund();
-      settle(context, chunk, (item, attempts) => ({ key: item.key, status: 'held', error: failure, attempts }));
-      return 'done';
-    }
-    if (error.status === 401 && !context.refreshed) {
-      // One 401 is not a revoke (HubSpot's own advice): refresh once, then try again.
-      refund();
-      context.refreshed = true;
-      try {
-        await context.session.refreshAfterUnauthorized();
-      } catch (refreshError) {
-        if (refreshError instanceof HubSpotKitError) {
-          settle(context, chunk, (item, attempts) => ({ key: item.key, status: 'held', error: { code: refreshError.code, message: refreshError.message }, attempts }));
+    switch (step.action) {
+      case 'hold':
+        refund();
+        settle(context, chunk, (item, attempts) => ({ key: item.key, status: 'held', error: reason, retryAt: step.delayMs === null ? null : now + step.delayMs, attempts }));
+        return 'done';
+      case 'refresh-token':
+        // One 401 is not a revoke (HubSpot's own advice): refresh once, then try again. The
+        // attempt is given back only when the chunk goes again; a refused refresh holds it (and
+        // the hold gives it back).
+        context.refreshed = true;
+        try {
+          await context.session.refreshAfterUnauthorized();
+        } catch (refreshError) {
+          return handleFailure(context, chunk, refreshError).then(() => 'done' as const);
+        }
+        refund();
+        return 'again';
+      case 'rebootstrap':
+        context.rebootstrapped.add(chunk);
+        options.logger.warn('hubspot reports a missing jc_* property; re-running the bootstrap', { portalId: context.session.portalId });
+        try {
+          await context.session.rebootstrap();
+        } catch (bootstrapError) {
+          // The bootstrap itself met trouble (its own failure decides); the rows are not charged for it.
+          return handleFailure(context, chunk, bootstrapError).then(() => 'done' as const);
+        }
+        refund();
+        return 'again';
+      case 'isolate':
+        refund();
+        await isolate(context, chunk, error as HubSpotCallError, reason);
+        return 'done';
+      case 'fail':
+        settle(context, chunk, (item, attempts) => ({ key: item.key, status: 'failed', error: step.code === 'RETRIES_EXHAUSTED' ? { ...reason, details: { ...reason.details, lastCode: codeForFailure(failure) } } : reason, attempts }));
+        return 'done';
+      case 'retry-now':
+        try {
+          await options.sleep(step.delayMs, context.signal);
+          await pushChunk(context, chunk);
+          return 'done';
+        } catch (sleepError) {
+          if (!context.signal?.aborted) throw sleepError;
+          refund();
+          settle(context, chunk, (item, attempts) => ({ key: item.key, status: 'held', error: { code: 'SHUTTING_DOWN', message: 'Delivery stopped before this invite was sent', details: {} }, retryAt: now, attempts }));
           return 'done';
         }
-        throw refreshError;
-      }
-      return 'again';
-    }
-    if (error.status === 403) {
-      refund();
-      settle(context, chunk, (item, attempts) => ({ key: item.key, status: 'held', error: failure, attempts }));
-      return 'done';
-    }
-    const unknownProperty = error.status === 400 && isUnknownProperty(error);
-    if (unknownProperty && !context.rebootstrapped.has(chunk)) {
-      refund();
-      context.rebootstrapped.add(chunk);
-      options.logger.warn('hubspot reports a missing jc_* property; re-running the bootstrap', { portalId: context.session.portalId, message: error.message });
-      await context.session.rebootstrap();
-      return 'again';
-    }
-    // Still missing after a re-bootstrap: a new property takes HubSpot a moment to accept writes,
-    // so this is transient (the path below), never a reason to fail the invites in the batch.
-    if (!unknownProperty && error.status !== null && error.status >= 400 && error.status < 500 && !error.retryable && error.status !== 401) {
-      refund();
-      await isolate(context, chunk, error, failure);
-      return 'done';
-    }
-    // Transient (429, 5xx, 423, 477, timeout, reset) or a second 401.
-    const attempt = Math.max(...chunk.map((item) => context.attempts.get(item.key) ?? 1));
-    const exhausted = chunk.filter((item) => (context.attempts.get(item.key) ?? 0) >= options.maxAttempts);
-    if (exhausted.length > 0) {
-      settle(context, exhausted, (item, attempts) => ({
-        key: item.key,
-        status: 'failed',
-        error: { code: 'RETRIES_EXHAUSTED', message: `Gave up after ${attempts} attempts; last error: ${failure.message}`, correlationId: failure.correlationId },
-        attempts,
-      }));
-      chunk = chunk.filter((item) => !exhausted.includes(item));
-      if (chunk.length === 0) return 'done';
-    }
-    const now = options.clock.now();
-    const delay = retryDelay({
-      attempt,
-      random: options.random,
-      backoff,
-      retryAfterMs: error.retryAfterMs(now),
-      minimumMs: error.status === 423 ? 2_000 : error.status === 429 ? 1_000 : 0,
-    });
-    if (delay <= options.maxInProcessWaitMs && !context.signal?.aborted) {
-      try {
-        await options.sleep(delay, context.signal);
-        await pushChunk(context, chunk);
+      case 'retry-later':
+        settle(context, chunk, (item, attempts) => ({ key: item.key, status: 'retry', error: reason, retryAt: now + step.delayMs, attempts }));
         return 'done';
-      } catch (sleepError) {
-        if (!context.signal?.aborted) throw sleepError;
-      }
     }
-    settle(context, chunk, (item, attempts) => ({ key: item.key, status: 'retry', error: failure, retryAt: now + delay, attempts }));
-    return 'done';
   }
 
   /** Finds the input(s) HubSpot rejected, fails only those, and re-sends the rest. */
@@ -245,7 +226,7 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
       const item = chunk[0]!;
       const attempts = (context.attempts.get(item.key) ?? 0) + 1;
       context.attempts.set(item.key, attempts);
-      context.outcomes.set(item.key, { key: item.key, status: 'failed', error: failure, attempts });
+      context.outcomes.set(item.key, { key: item.key, status: 'failed', error: rejectionFor(error, item, failure), attempts });
       return;
     }
     const named = new Set(emailsNamedIn(error));
@@ -254,7 +235,7 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
       for (const item of culprits) {
         const attempts = (context.attempts.get(item.key) ?? 0) + 1;
         context.attempts.set(item.key, attempts);
-        context.outcomes.set(item.key, { key: item.key, status: 'failed', error: { ...failure, message: messageFor(error, item.email) }, attempts });
+        context.outcomes.set(item.key, { key: item.key, status: 'failed', error: rejectionFor(error, item, failure), attempts });
       }
       await pushChunk(context, chunk.filter((item) => !named.has(item.email)));
       return;
@@ -291,7 +272,7 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
         context.outcomes.set(item.key, {
           key: item.key,
           status: 'failed',
-          error: { code: entry.category ?? 'VALIDATION_ERROR', message: entry.message ?? 'HubSpot rejected this contact' },
+          error: { code: 'HUBSPOT_REJECTED', message: entry.message ?? 'HubSpot rejected this contact', details: { email: item.email, hubspotMessage: entry.message, hubspotCategory: entry.category } },
           attempts: context.attempts.get(item.key) ?? 1,
         });
       }
@@ -303,8 +284,8 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
       context.outcomes.set(item.key, {
         key: item.key,
         status: 'retry',
-        error: { code: 'NO_RESULT', message: 'HubSpot returned no result for this contact' },
-        retryAt: now + retryDelay({ attempt: context.attempts.get(item.key) ?? 1, random: options.random, backoff }),
+        error: { code: 'HUBSPOT_NO_RESULT', message: 'HubSpot returned no result for this contact', details: { email: item.email } },
+        retryAt: now + Math.max(1_000, fullJitter(context.attempts.get(item.key) ?? 1, options.random, policy.backoff)),
         attempts: context.attempts.get(item.key) ?? 1,
       });
     }
@@ -319,23 +300,6 @@ function toInput(item: DeliveryItem): UpsertInput {
   return { id: item.email, idProperty: 'email', objectWriteTraceId: item.key, properties: { ...item.properties, email: item.email } };
 }
 
-function failureCode(error: HubSpotCallError): string {
-  if (error.kind === 'timeout') return 'HUBSPOT_TIMEOUT';
-  if (error.kind === 'network') return 'HUBSPOT_UNREACHABLE';
-  if (error.status === 429) return 'HUBSPOT_RATE_LIMITED';
-  if (error.status === 401) return 'HUBSPOT_UNAUTHORIZED';
-  if (error.status === 403) return error.category === 'MISSING_SCOPES' ? 'MISSING_SCOPES' : 'HUBSPOT_FORBIDDEN';
-  if (error.status !== null && error.status >= 500) return 'HUBSPOT_UNAVAILABLE';
-  if (error.status === 423) return 'HUBSPOT_LOCKED';
-  if (isUnknownProperty(error)) return 'PROPERTIES_MISSING';
-  return error.category ?? `HUBSPOT_HTTP_${error.status ?? 'ERROR'}`;
-}
-
-function isUnknownProperty(error: HubSpotCallError): boolean {
-  if (error.body?.errors?.some((entry) => entry.code === 'PROPERTY_DOESNT_EXIST')) return true;
-  return /PROPERTY_DOESNT_EXIST/.test(error.body?.message ?? '');
-}
-
 const EMAIL_IN_TEXT = /Email address (\S+) is invalid/gi;
 
 /** Emails HubSpot's validation error names (INVALID_EMAIL messages, duplicate-id context). */
@@ -348,9 +312,52 @@ function emailsNamedIn(error: HubSpotCallError): string[] {
   return found;
 }
 
-function messageFor(error: HubSpotCallError, email: string): string {
-  const specific = [error.body?.message ?? '', ...(error.body?.errors ?? []).map((entry) => entry.message ?? '')]
+interface RefusedProperty {
+  name: string;
+  code: string | null;
+  message: string | null;
+}
+
+/** The properties HubSpot's VALIDATION_ERROR names (in `errors[]`, or as JSON inside `message`). */
+function refusedProperties(error: HubSpotCallError): RefusedProperty[] {
+  const found: RefusedProperty[] = [];
+  for (const entry of error.body?.errors ?? []) {
+    const names = entry.context?.propertyName;
+    if (Array.isArray(names)) for (const name of names) found.push({ name: String(name), code: entry.code ?? null, message: entry.message ?? null });
+  }
+  const embedded = /^Property values were not valid: (\[.*\])$/s.exec(error.body?.message ?? '');
+  if (found.length === 0 && embedded) {
+    try {
+      const parsed = JSON.parse(embedded[1]!) as Array<{ name?: unknown; error?: unknown; message?: unknown }>;
+      for (const entry of parsed) if (typeof entry.name === 'string') found.push({ name: entry.name, code: typeof entry.error === 'string' ? entry.error : null, message: typeof entry.message === 'string' ? entry.message : null });
+    } catch {
+      // Not the JSON HubSpot documents: fall through to the generic rejection.
+    }
+  }
+  return found;
+}
+
+/**
+ * What exactly HubSpot refused about one item, as a code and facts (the widget words them):
+ * the email address, or a property and the value we sent, with HubSpot's own message kept verbatim.
+ */
+function rejectionFor(error: HubSpotCallError, item: DeliveryItem, fallback: DeliveryError): DeliveryError {
+  const base = { ...fallback.details, email: item.email };
+  const emailText = [error.body?.message ?? '', ...(error.body?.errors ?? []).map((entry) => entry.message ?? '')]
     .flatMap((text) => [...text.matchAll(EMAIL_IN_TEXT)].map((match) => match[0]))
-    .find((text) => text.toLowerCase().includes(email));
-  return specific ? `HubSpot rejected the contact: ${specific}` : error.message;
+    .find((text) => text.toLowerCase().includes(item.email));
+  const refused = refusedProperties(error);
+  const emailRefused = refused.find((entry) => entry.name === 'email' || entry.code === 'INVALID_EMAIL');
+  if (emailText || emailRefused) {
+    return { code: 'HUBSPOT_INVALID_EMAIL', message: emailText ?? emailRefused?.message ?? fallback.message, details: { ...base, property: 'email', value: item.email, hubspotMessage: emailText ?? emailRefused?.message ?? base.hubspotMessage } };
+  }
+  const property = refused.find((entry) => entry.code !== 'PROPERTY_DOESNT_EXIST');
+  if (property) {
+    return {
+      code: 'HUBSPOT_INVALID_VALUE',
+      message: property.message ?? fallback.message,
+      details: { ...base, property: property.name, value: item.properties[property.name] ?? null, hubspotMessage: property.message ?? base.hubspotMessage, ...(property.code ? { hubspotCode: property.code } : {}) },
+    };
+  }
+  return { ...fallback, details: base };
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { AssessmentInvite } from '../mapping/assessment-invite.js';
-import type { HubSpotKitErrorCode } from '../errors.js';
+import type { ErrorDetails, HubSpotKitErrorCode } from '../errors.js';
 import type { Clock, Fetch, Logger, Notifier, Random, Sleep } from '../ports/ports.js';
 
 /** The scopes JobCannon asks for (hubspot-setup.md, step 1); a connection lacking one is refused. */
@@ -44,12 +44,17 @@ export interface RateLimitOptions {
 }
 
 export interface RetryOptions {
-  /** Total attempts per invite before it is failed (setup doc: 6). */
+  /** Attempts one delivery pass makes before handing a row back to the queue (setup doc: 6). */
   maxAttempts?: number;
-  /** First backoff step. Default 1,000 ms. */
+  /** First in-pass backoff step. Default 1,000 ms. */
   baseDelayMs?: number;
-  /** Backoff ceiling. Default 5 minutes. */
+  /** In-pass backoff ceiling. Default 1 minute. */
   maxDelayMs?: number;
+  /**
+   * How long transient trouble (429, 5xx, outages) may go on before a row fails for good, with its
+   * history. Default 72 hours; between passes the delay grows up to hourly.
+   */
+  horizonMs?: number;
 }
 
 export interface HubSpotIntegrationOptions {
@@ -88,11 +93,15 @@ export interface PortalInfo {
   domain: string | null;
 }
 
+/**
+ * The connection's current problem. A code and facts only: the widget's messages table words it
+ * for the admin (and a host may translate that table).
+ */
 export interface LastError {
-  code: string;
-  message: string;
-  /** What the admin should do about it, in plain language. */
-  action: string | null;
+  code: HubSpotKitErrorCode;
+  details: ErrorDetails;
+  /** Whether the kit keeps trying by itself (true) or needs someone to act (false). */
+  retryable: boolean;
   at: string;
 }
 
@@ -169,14 +178,17 @@ export interface CompleteOAuthResult {
 export type EnqueueOutcome =
   | { queued: true; rowId: string; snapshot: 'completed' | 'partial' }
   | { queued: false; reason: 'stale' | 'partial_after_completed' }
-  | { queued: true; rowId: string; snapshot: 'completed' | 'partial'; failed: { code: HubSpotKitErrorCode; message: string } };
+  | { queued: true; rowId: string; snapshot: 'completed' | 'partial'; failed: { code: HubSpotKitErrorCode; message: string; details: ErrorDetails } };
 
+/** One result kept with its reason. `code` and `details` say what happened; the widget words it. */
 export interface FailureItem {
   id: string;
   inviteId: string;
   email: string;
-  reason: string;
-  errorCode: string;
+  code: HubSpotKitErrorCode;
+  details: ErrorDetails;
+  /** Whether Retry can help (a transient cause); false = the invite itself must be corrected. */
+  retryable: boolean;
   attempts: number;
   failedAt: string;
 }
@@ -239,6 +251,21 @@ export interface WebhookEvent {
   [key: string]: unknown;
 }
 
+/** A webhook delivery as an adapter received it. `url` is the full public URL HubSpot called. */
+export interface WebhookRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: Uint8Array | string;
+}
+
+/** What the adapter answers HubSpot with. */
+export interface WebhookResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body: WebhookHandlingResult | { error: { code: HubSpotKitErrorCode; message: string } };
+}
+
 export interface WebhookHandlingResult {
   received: number;
   processed: number;
@@ -251,8 +278,8 @@ export interface SyncLogItem {
   email: string;
   outcome: 'created' | 'updated' | 'failed' | 'retry';
   hubspotContactId: string | null;
-  errorCode: string | null;
-  errorMessage: string | null;
+  errorCode: HubSpotKitErrorCode | null;
+  errorDetails: ErrorDetails | null;
   correlationId: string | null;
   attempt: number;
   at: string;
@@ -285,9 +312,12 @@ export interface HubSpotIntegration {
    * stop after the current batch; the result then says `lockLost: true`.
    */
   runExclusive<T>(lockName: string, task: (lockSignal: AbortSignal) => Promise<T>): Promise<{ ran: true; result: T; lockLost: boolean } | { ran: false }>;
-  handleWebhookEvents(events: WebhookEvent[]): Promise<WebhookHandlingResult>;
-  /** The client secret, for webhook signature checks in adapters. */
-  readonly webhookSecret: string;
+  /**
+   * One HubSpot webhook delivery, as it arrived: verifies the v3 signature over the raw body,
+   * parses the events, dedupes them and acts (privacy deletions purge local data). Adapters pass
+   * the request through and send back what it returns; the client secret never leaves core.
+   */
+  handleWebhook(request: WebhookRequest): Promise<WebhookResponse>;
   /** Stops timers and in-flight pushes; does not close the host's database. */
   close(): Promise<void>;
 }

@@ -1,12 +1,11 @@
 import type { Knex } from 'knex';
 import { HubSpotKitError } from '../errors.js';
 import type { TokenCipher } from '../crypto/token-cipher.js';
-import type { Clock, Logger, Notifier } from '../ports/ports.js';
+import type { Clock, Logger, Notifier, Random } from '../ports/ports.js';
+import { DEFAULT_RETRY_POLICY, decideRetry, type RetryPolicyOptions } from '../retry/retry-policy.js';
 import { getConnection, getConnectionForUpdate, updateConnection } from '../storage/connections-repository.js';
 import type { Connection } from '../storage/rows.js';
 import { OAuthGrantError, type OAuthClient } from './oauth-client.js';
-
-export const MUST_RECONNECT_ACTION = 'Click Reconnect HubSpot in the Integrations section. Results are kept and sent after you reconnect.';
 
 export interface TokenKeeperOptions {
   db: Knex;
@@ -17,6 +16,8 @@ export interface TokenKeeperOptions {
   notifier: Notifier;
   /** Refresh this long before the access token expires. */
   refreshAheadMs: number;
+  random?: Random;
+  policy?: RetryPolicyOptions;
 }
 
 /**
@@ -92,6 +93,7 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
 
   async function refreshLocked(orgId: string, staleAccessToken: string | null): Promise<string> {
     let refused: OAuthGrantError | null = null;
+    let failed: { failures: number; error: unknown } | null = null;
     const token = await options.db.transaction(async (trx) => {
       const connection = await getConnectionForUpdate(trx, orgId);
       assertConnected(orgId, connection);
@@ -101,6 +103,14 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
         return current;
       }
       if (!connection.refreshTokenEnc) throw new HubSpotKitError('MUST_RECONNECT', 'No refresh token is stored; an admin must reconnect');
+      // The token endpoint failed recently (for this process or another): wait out its backoff
+      // instead of calling it again, so an outage costs a handful of token calls, not a loop.
+      const now = options.clock.now();
+      if (connection.refreshRetryAt && connection.refreshRetryAt.getTime() > now) {
+        throw new HubSpotKitError('TOKEN_REFRESH_FAILED', 'The HubSpot token endpoint failed recently; waiting before the next refresh', {
+          details: { orgId, retryAt: connection.refreshRetryAt.getTime(), failures: connection.refreshFailures },
+        });
+      }
       try {
         const tokens = await options.oauth.refresh(options.cipher.decrypt(connection.refreshTokenEnc));
         const now = options.clock.now();
@@ -113,6 +123,8 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
             // HubSpot refresh tokens do not rotate, but store whatever comes back.
             refreshTokenEnc: options.cipher.encrypt(tokens.refreshToken),
             accessExpiresAt: expiresAt,
+            refreshFailures: 0,
+            refreshRetryAt: null,
           },
           new Date(now),
         );
@@ -125,9 +137,20 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
           await markMustReconnect(trx, connection, error);
           return null;
         }
-        throw new HubSpotKitError('TOKEN_REFRESH_FAILED', `Could not refresh the HubSpot token: ${(error as Error).message}`, { cause: error });
+        failed = { failures: connection.refreshFailures + 1, error };
+        return null;
       }
     });
+    if (failed !== null) {
+      // Recorded outside the rolled-back work above, so every process sees the backoff.
+      const { failures, error } = failed as { failures: number; error: unknown };
+      const now = options.clock.now();
+      const step = decideRetry({ kind: 'refresh-failed' }, { attempt: 1, maxWaitMs: 0, refreshed: true, rebootstrapped: true, queued: true, failingSince: null, now, random: options.random ?? Math.random, refreshFailures: failures }, options.policy ?? DEFAULT_RETRY_POLICY);
+      const retryAt = now + (step.action === 'hold' && step.delayMs !== null ? step.delayMs : 60_000);
+      await updateConnection(options.db, orgId, { refreshFailures: failures, refreshRetryAt: new Date(retryAt) }, new Date(now));
+      options.logger.warn('hubspot token refresh failed; backing off', { orgId, failures, retryInMs: retryAt - now, message: (error as Error).message });
+      throw new HubSpotKitError('TOKEN_REFRESH_FAILED', `Could not refresh the HubSpot token: ${(error as Error).message}`, { cause: error, details: { orgId, retryAt, failures } });
+    }
     if (token === null) {
       await alertOnce(orgId);
       throw new HubSpotKitError('MUST_RECONNECT', `HubSpot refused to refresh the token (${(refused as OAuthGrantError | null)?.hubspotStatus ?? 'invalid_grant'}); an admin must reconnect`, {
@@ -146,9 +169,11 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
         status: 'must_reconnect',
         accessTokenEnc: null,
         lastErrorCode: 'MUST_RECONNECT',
-        lastErrorMessage: 'HubSpot refused our access: the app was uninstalled from the portal or its access was revoked.',
-        lastErrorAction: MUST_RECONNECT_ACTION,
+        lastErrorMessage: `HubSpot refused the refresh token (${error.hubspotStatus ?? 'invalid_grant'}): the app was uninstalled from the portal or its access was revoked.`,
+        lastErrorDetails: { portalId: connection.portalId, hubspotCategory: error.hubspotStatus ?? undefined },
         lastErrorAt: now,
+        refreshFailures: 0,
+        refreshRetryAt: null,
       },
       now,
     );

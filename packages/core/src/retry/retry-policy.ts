@@ -18,8 +18,8 @@ export type RetryFailure =
   | { kind: 'aborted' }
   /** The token endpoint refused the refresh token: the app was uninstalled or access revoked. */
   | { kind: 'refresh-refused' }
-  /** The token endpoint failed for a transient reason (5xx, timeout, reset). */
-  | { kind: 'refresh-failed' }
+  /** The token endpoint failed for a transient reason (5xx, timeout, reset); `retryAt` = the connection's backoff, if known. */
+  | { kind: 'refresh-failed'; retryAt?: number }
   /** Our own validation refused the input (an invite out of range): it will never succeed. */
   | { kind: 'invalid-input' };
 
@@ -151,6 +151,7 @@ export function decideRetry(failure: RetryFailure, context: RetryContext, policy
     case 'refresh-refused':
       return { action: 'hold', delayMs: null, code };
     case 'refresh-failed':
+      if (failure.retryAt !== undefined) return { action: 'hold', delayMs: Math.max(0, failure.retryAt - context.now), code };
       return { action: 'hold', delayMs: equalJitter(context.refreshFailures ?? 1, context.random, policy.refreshBackoff), code };
     case 'invalid-input':
       return { action: 'fail', code };
@@ -198,10 +199,11 @@ export function isUnknownPropertyError(error: HubSpotCallError): boolean {
 export function failureFromError(error: unknown, now: number): RetryFailure | null {
   if (error instanceof HubSpotKitError) {
     if (error.code === 'MUST_RECONNECT' || error.code === 'NOT_CONNECTED' || error.code === 'DECRYPTION_FAILED' || error.code === 'ENCRYPTION_KEY_MISSING') return { kind: 'refresh-refused' };
-    if (error.code === 'TOKEN_REFRESH_FAILED') return { kind: 'refresh-failed' };
+    if (error.code === 'TOKEN_REFRESH_FAILED') return typeof error.details.retryAt === 'number' ? { kind: 'refresh-failed', retryAt: error.details.retryAt } : { kind: 'refresh-failed' };
     if (error.code === 'SHUTTING_DOWN') return { kind: 'aborted' };
     if (error.code === 'INVALID_INVITE') return { kind: 'invalid-input' };
-    return null;
+    // A kit error wrapping a HubSpot answer (the bootstrap's BOOTSTRAP_FAILED) is decided by that answer.
+    return error.cause === undefined ? null : failureFromError(error.cause, now);
   }
   if (!(error instanceof HubSpotCallError)) return null;
   if (error.kind === 'timeout') return { kind: 'timeout' };

@@ -72,7 +72,7 @@ describeEachBackend('connections repository', (backend) => {
         status: 'must_reconnect',
         lastErrorCode: 'TOKEN_REFRESH_FAILED',
         lastErrorMessage: 'refresh refused',
-        lastErrorAction: 'Reconnect HubSpot',
+        lastErrorDetails: { portalId: 1 },
         lastErrorAt: at(5),
         accessTokenEnc: null,
         scopes: ['oauth'],
@@ -83,7 +83,7 @@ describeEachBackend('connections repository', (backend) => {
     expect(updated).toMatchObject({
       status: 'must_reconnect',
       lastErrorCode: 'TOKEN_REFRESH_FAILED',
-      lastErrorAction: 'Reconnect HubSpot',
+      lastErrorDetails: { portalId: 1 },
       accessTokenEnc: null,
       refreshTokenEnc: 'v1.k1.iv.tag.refresh',
       scopes: ['oauth'],

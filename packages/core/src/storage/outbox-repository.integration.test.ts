@@ -73,7 +73,7 @@ describeEachBackend('outbox: upsertSnapshot', (backend) => {
     await seedConnection(backend.db, orgId);
     const [leased] = await claim(backend.db, orgId, 'w1', at(1));
     expect(leased?.id).toBe(first.id);
-    await markFailed(backend.db, { id: first.id, version: 1, workerId: 'w1', attempts: 3, error: { code: 'X', message: 'boom' }, now: at(2) });
+    await markFailed(backend.db, { id: first.id, version: 1, workerId: 'w1', attempts: 3, error: { code: 'HUBSPOT_REJECTED', message: 'boom' }, now: at(2) });
 
     const result = await upsertSnapshot(
       backend.db,
@@ -164,7 +164,7 @@ describeEachBackend('outbox: upsertSnapshot', (backend) => {
     const orgId = uniqueOrgId();
     const result = await upsertSnapshot(
       backend.db,
-      snapshotInput(orgId, { failed: { code: 'X', message: `Authorization: Bearer abc.def-123 ${'x'.repeat(5000)}` } }),
+      snapshotInput(orgId, { failed: { code: 'HUBSPOT_REJECTED', message: `Authorization: Bearer abc.def-123 ${'x'.repeat(5000)}` } }),
       T0,
     );
     if (result.outcome === 'ignored') throw new Error('expected a write');
@@ -242,7 +242,7 @@ describeEachBackend('outbox: claiming and settling', (backend) => {
     const late = await insert(backend.db, snapshotInput(connected), at(5));
     const early = await insert(backend.db, snapshotInput(connected), at(1));
     const future = await insert(backend.db, snapshotInput(connected), at(100));
-    const failed = await insert(backend.db, snapshotInput(connected, { failed: { code: 'X', message: 'x' } }), at(0));
+    const failed = await insert(backend.db, snapshotInput(connected, { failed: { code: 'HUBSPOT_REJECTED', message: 'x' } }), at(0));
     for (const orgId of [mustReconnect, disconnected, neverConnected]) await insert(backend.db, snapshotInput(orgId), at(0));
 
     const all = await claimDueRows(backend.db, { workerId: 'w1', now: at(10), leaseMs: LEASE_MS, limit: 100 });
@@ -327,7 +327,7 @@ describeEachBackend('outbox: claiming and settling', (backend) => {
     const row = await insert(backend.db, snapshotInput(orgId));
     const [leased] = await claim(backend.db, orgId, 'w1', at(1));
     if (leased === undefined) throw new Error('nothing claimed');
-    const error = { code: 'E', message: 'e' };
+    const error = { code: 'HUBSPOT_UNAVAILABLE' as const, message: 'e' };
 
     expect(await reschedule(backend.db, { id: row.id, version: 1, workerId: 'intruder', nextAttemptAt: at(9), attempts: 1, error, now: at(1) })).toBe(false);
     expect(await markFailed(backend.db, { id: row.id, version: 1, workerId: 'intruder', attempts: 6, error, now: at(1) })).toBe(false);
@@ -345,13 +345,13 @@ describeEachBackend('outbox: claiming and settling', (backend) => {
       status: 'pending',
       attempts: 2,
       nextAttemptAt: at(30),
-      lastErrorCode: 'E',
+      lastErrorCode: 'HUBSPOT_UNAVAILABLE',
       leaseOwner: null,
     });
     expect(await claim(backend.db, orgId, 'w1', at(29))).toEqual([]);
     const [again] = await claim(backend.db, orgId, 'w1', at(30));
-    expect(await markFailed(backend.db, { id: row.id, version: again?.version ?? 0, workerId: 'w1', attempts: 6, error: { code: 'INVALID_EMAIL', message: 'bad email' }, now: at(31) })).toBe(true);
-    expect(await getOutboxRow(backend.db, orgId, row.id)).toMatchObject({ status: 'failed', attempts: 6, lastErrorCode: 'INVALID_EMAIL', leaseOwner: null });
+    expect(await markFailed(backend.db, { id: row.id, version: again?.version ?? 0, workerId: 'w1', attempts: 6, error: { code: 'HUBSPOT_INVALID_EMAIL', message: 'bad email' }, now: at(31) })).toBe(true);
+    expect(await getOutboxRow(backend.db, orgId, row.id)).toMatchObject({ status: 'failed', attempts: 6, lastErrorCode: 'HUBSPOT_INVALID_EMAIL', leaseOwner: null });
     expect(await markPushed(backend.db, { id: 'not-an-id', version: 1, workerId: 'w1', contactId: null, now: at(1) })).toBe(false);
   });
 
@@ -455,10 +455,10 @@ describeEachBackend('outbox: queue counts, failures and retry', (backend) => {
     const other = uniqueOrgId();
     const failed: OutboxRow[] = [];
     for (let i = 0; i < 5; i += 1) {
-      failed.push(await insert(backend.db, snapshotInput(orgId, { failed: { code: `E${i}`, message: `reason ${i}` } }), at(i)));
+      failed.push(await insert(backend.db, snapshotInput(orgId, { failed: { code: 'HUBSPOT_INVALID_VALUE', message: `reason ${i}`, details: { property: 'jc_iq_score', value: String(170 + i) } } }), at(i)));
     }
     await insert(backend.db, snapshotInput(orgId));
-    await insert(backend.db, snapshotInput(other, { failed: { code: 'E', message: 'other org' } }));
+    await insert(backend.db, snapshotInput(other, { failed: { code: 'HUBSPOT_UNAVAILABLE', message: 'other org' } }));
 
     const first = await listFailures(backend.db, orgId, { limit: 2 });
     expect(first.total).toBe(5);
@@ -467,8 +467,9 @@ describeEachBackend('outbox: queue counts, failures and retry', (backend) => {
       id: failed[4]?.id,
       inviteId: failed[4]?.inviteId,
       email: failed[4]?.email,
-      reason: 'reason 4',
-      errorCode: 'E4',
+      code: 'HUBSPOT_INVALID_VALUE',
+      details: { email: failed[4]?.email, inviteId: failed[4]?.inviteId, property: 'jc_iq_score', value: '174' },
+      retryable: false,
       attempts: 0,
       failedAt: at(4).toISOString(),
     });
@@ -487,9 +488,9 @@ describeEachBackend('outbox: queue counts, failures and retry', (backend) => {
   it('retries all failed rows, or only the given ids, and puts them back in the queue', async () => {
     const orgId = uniqueOrgId();
     await seedConnection(backend.db, orgId);
-    const a = await insert(backend.db, snapshotInput(orgId, { failed: { code: 'E', message: 'a' } }));
-    const b = await insert(backend.db, snapshotInput(orgId, { failed: { code: 'E', message: 'b' } }));
-    const c = await insert(backend.db, snapshotInput(orgId, { failed: { code: 'E', message: 'c' } }));
+    const a = await insert(backend.db, snapshotInput(orgId, { failed: { code: 'HUBSPOT_UNAVAILABLE', message: 'a' } }));
+    const b = await insert(backend.db, snapshotInput(orgId, { failed: { code: 'HUBSPOT_UNAVAILABLE', message: 'b' } }));
+    const c = await insert(backend.db, snapshotInput(orgId, { failed: { code: 'HUBSPOT_UNAVAILABLE', message: 'c' } }));
     const pending = await insert(backend.db, snapshotInput(orgId));
 
     expect(await retryFailedRows(backend.db, orgId, [a.id, pending.id, 'junk'], at(50))).toBe(1);

@@ -9,10 +9,11 @@
  * new snapshot is claimable at once (or when the lease expires, if the worker died).
  */
 import type { Knex } from 'knex';
-import { HubSpotKitError } from '../errors.js';
+import { ERROR_CODES, HubSpotKitError, type ErrorDetails, type HubSpotKitErrorCode } from '../errors.js';
 import type { FailureItem, FailurePage, QueueCounts } from '../integration/types.js';
 import { normalizeEmail } from '../mapping/map-invite.js';
 import {
+  sanitizeErrorDetails,
   sanitizeErrorMessage,
   toCount,
   toDate,
@@ -26,8 +27,26 @@ import { execute, isRowId, placeholders, queryRows, type Db } from './sql.js';
 const TABLE = 'hubspot_outbox';
 
 export interface OutboxError {
-  code: string;
+  code: HubSpotKitErrorCode;
+  /** Technical text (logs, support); the widget words `code` + `details`. */
   message: string;
+  details?: ErrorDetails;
+}
+
+/**
+ * The one definition of a row a worker may push: pending, of a connected org, not leased by a live
+ * worker. `due` adds "its time has come". Every query that asks "what is waiting?" uses these, so
+ * the claim, the drain's "anything left?", the wake-up timer and the status counts cannot drift apart.
+ */
+const PENDING_OF_CONNECTED = `FROM ${TABLE} AS o
+     JOIN hubspot_connections AS c ON c.org_id = o.org_id AND c.status = 'connected'
+     WHERE o.status = 'pending'`;
+const DUE = `AND o.next_attempt_at <= ? AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= ?)`;
+const orgFilter = (orgId: string | undefined): string => (orgId === undefined ? '' : 'AND o.org_id = ?');
+const orgBinding = (orgId: string | undefined): string[] => (orgId === undefined ? [] : [orgId]);
+
+function detailsJson(error: OutboxError | null | undefined): string | null {
+  return error?.details === undefined ? null : JSON.stringify(sanitizeErrorDetails(error.details));
 }
 
 export interface SnapshotInput {
@@ -68,8 +87,8 @@ export async function upsertSnapshot(db: Db, input: SnapshotInput, now: Date): P
     db,
     `INSERT INTO ${TABLE} AS o (
        org_id, email, invite_id, snapshot, invite_updated_at, payload, status, version, attempts,
-       next_attempt_at, last_error_code, last_error_message, enqueued_at, created_at, updated_at
-     ) VALUES (?, ?, ?, ?, ?, CAST(? AS jsonb), ?, 1, 0, ?, ?, ?, ?, ?, ?)
+       next_attempt_at, last_error_code, last_error_message, last_error_details, failing_since, enqueued_at, created_at, updated_at
+     ) VALUES (?, ?, ?, ?, ?, CAST(? AS jsonb), ?, 1, 0, ?, ?, ?, CAST(? AS jsonb), NULL, ?, ?, ?)
      ON CONFLICT (org_id, email) DO UPDATE SET
        invite_id = EXCLUDED.invite_id,
        snapshot = EXCLUDED.snapshot,
@@ -81,6 +100,8 @@ export async function upsertSnapshot(db: Db, input: SnapshotInput, now: Date): P
        next_attempt_at = EXCLUDED.next_attempt_at,
        last_error_code = EXCLUDED.last_error_code,
        last_error_message = EXCLUDED.last_error_message,
+       last_error_details = EXCLUDED.last_error_details,
+       failing_since = NULL,
        enqueued_at = EXCLUDED.enqueued_at,
        updated_at = EXCLUDED.updated_at
      WHERE CASE
@@ -100,6 +121,7 @@ export async function upsertSnapshot(db: Db, input: SnapshotInput, now: Date): P
       now,
       input.failed?.code ?? null,
       input.failed === undefined ? null : sanitizeErrorMessage(input.failed.message),
+      detailsJson(input.failed),
       now,
       now,
       now,
@@ -139,19 +161,12 @@ export interface ClaimOptions {
 export async function claimDueRows(db: Db, options: ClaimOptions): Promise<OutboxRow[]> {
   if (options.limit <= 0) return [];
   const leaseExpiresAt = new Date(options.now.getTime() + options.leaseMs);
-  const orgFilter = options.orgId === undefined ? '' : 'AND o.org_id = ?';
   const rows = await queryRows<OutboxDbRow>(
     db,
     `UPDATE ${TABLE} AS t
      SET lease_owner = ?, lease_expires_at = ?
      FROM (
-       SELECT o.id
-       FROM ${TABLE} AS o
-       JOIN hubspot_connections AS c ON c.org_id = o.org_id AND c.status = 'connected'
-       WHERE o.status = 'pending'
-         AND o.next_attempt_at <= ?
-         AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= ?)
-         ${orgFilter}
+       SELECT o.id ${PENDING_OF_CONNECTED} ${DUE} ${orgFilter(options.orgId)}
        ORDER BY o.next_attempt_at, o.id
        LIMIT ?
        FOR UPDATE OF o SKIP LOCKED
@@ -163,7 +178,7 @@ export async function claimDueRows(db: Db, options: ClaimOptions): Promise<Outbo
       leaseExpiresAt,
       options.now,
       options.now,
-      ...(options.orgId === undefined ? [] : [options.orgId]),
+      ...orgBinding(options.orgId),
       Math.floor(options.limit),
     ],
   );
@@ -192,7 +207,7 @@ export async function markPushed(
     db,
     input,
     `status = 'done', pushed_at = ?, hubspot_contact_id = COALESCE(?, hubspot_contact_id), attempts = 0,
-     last_error_code = NULL, last_error_message = NULL, updated_at = ?`,
+     last_error_code = NULL, last_error_message = NULL, last_error_details = NULL, failing_since = NULL, updated_at = ?`,
     [input.now, input.contactId, input.now],
     { contactId: input.contactId },
   );
@@ -214,7 +229,8 @@ export async function markManyPushed(
     db,
     `UPDATE ${TABLE} AS t
      SET status = 'done', pushed_at = ?, hubspot_contact_id = COALESCE(v.contact_id, t.hubspot_contact_id), attempts = 0,
-         last_error_code = NULL, last_error_message = NULL, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+         last_error_code = NULL, last_error_message = NULL, last_error_details = NULL, failing_since = NULL,
+         updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
      FROM (SELECT * FROM unnest(?::bigint[], ?::int[], ?::text[]) AS u(id, version, contact_id)) AS v
      WHERE t.id = v.id AND t.version = v.version AND t.lease_owner = ?
      RETURNING t.id`,
@@ -227,7 +243,10 @@ export async function markManyPushed(
   return [...done];
 }
 
-/** Keeps the row pending for another attempt at `nextAttemptAt`, recording the attempt count and reason. */
+/**
+ * Keeps the row pending for another attempt at `nextAttemptAt`, recording the attempt count and
+ * reason. The first transient failure of a snapshot starts its retry horizon (`failing_since`).
+ */
 export async function reschedule(
   db: Db,
   input: SettleGuard & { nextAttemptAt: Date; attempts: number; error: OutboxError | null; now: Date },
@@ -235,8 +254,26 @@ export async function reschedule(
   return settle(
     db,
     input,
-    `next_attempt_at = ?, attempts = ?, last_error_code = ?, last_error_message = ?, updated_at = ?`,
-    [input.nextAttemptAt, input.attempts, input.error?.code ?? null, errorMessageOrNull(input.error), input.now],
+    `next_attempt_at = ?, attempts = ?, last_error_code = ?, last_error_message = ?, last_error_details = CAST(? AS jsonb),
+     failing_since = COALESCE(failing_since, ?), updated_at = ?`,
+    [input.nextAttemptAt, input.attempts, input.error?.code ?? null, errorMessageOrNull(input.error), detailsJson(input.error), input.now, input.now],
+  );
+}
+
+/**
+ * Gives leased rows back to the queue unattempted, due at `nextAttemptAt` (a token endpoint outage:
+ * the rows wait out the connection's refresh backoff instead of being claimed again at once).
+ */
+export async function deferRows(db: Db, input: { ids: readonly string[]; workerId: string; nextAttemptAt: Date; error: OutboxError; now: Date }): Promise<number> {
+  const ids = input.ids.filter(isRowId);
+  if (ids.length === 0) return 0;
+  return execute(
+    db,
+    `UPDATE ${TABLE}
+     SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = ?, last_error_code = ?, last_error_message = ?,
+         last_error_details = CAST(? AS jsonb), updated_at = ?
+     WHERE id IN (${placeholders(ids.length)}) AND lease_owner = ?`,
+    [input.nextAttemptAt, input.error.code, sanitizeErrorMessage(input.error.message), detailsJson(input.error), input.now, ...ids, input.workerId],
   );
 }
 
@@ -248,8 +285,8 @@ export async function markFailed(
   return settle(
     db,
     input,
-    `status = 'failed', attempts = ?, last_error_code = ?, last_error_message = ?, updated_at = ?`,
-    [input.attempts, input.error.code, sanitizeErrorMessage(input.error.message), input.now],
+    `status = 'failed', attempts = ?, last_error_code = ?, last_error_message = ?, last_error_details = CAST(? AS jsonb), updated_at = ?`,
+    [input.attempts, input.error.code, sanitizeErrorMessage(input.error.message), detailsJson(input.error), input.now],
   );
 }
 
@@ -355,7 +392,7 @@ export async function retryFailedRows(db: Db, orgId: string, ids: readonly strin
     db,
     `UPDATE ${TABLE}
      SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error_code = NULL, last_error_message = NULL,
-         enqueued_at = ?, updated_at = ?
+         last_error_details = NULL, failing_since = NULL, enqueued_at = ?, updated_at = ?
      WHERE org_id = ? AND status = 'failed' ${validIds === undefined ? '' : `AND id IN (${placeholders(validIds.length)})`}`,
     [now, now, now, orgId, ...(validIds ?? [])],
   );
@@ -432,35 +469,27 @@ export async function purgeContactData(
   });
 }
 
-/** Rows a worker may claim now, the same rule `claimDueRows` applies (bindings: now, now[, orgId]). */
-function dueRowsFrom(orgId?: string): string {
-  return `FROM ${TABLE} AS o
-     JOIN hubspot_connections AS c ON c.org_id = o.org_id AND c.status = 'connected'
-     WHERE o.status = 'pending' AND o.next_attempt_at <= ?
-       AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= ?)
-       ${orgId === undefined ? '' : 'AND o.org_id = ?'}`;
-}
-
 /** Whether any row is claimable now (optionally for one org): the drain loop's "anything left?". */
 export async function hasDueRows(db: Db, now: Date, orgId?: string): Promise<boolean> {
-  const rows = await queryRows<{ due: boolean }>(db, `SELECT EXISTS (SELECT 1 ${dueRowsFrom(orgId)}) AS due`, [now, now, ...(orgId === undefined ? [] : [orgId])]);
+  const rows = await queryRows<{ due: boolean }>(db, `SELECT EXISTS (SELECT 1 ${PENDING_OF_CONNECTED} ${DUE} ${orgFilter(orgId)}) AS due`, [now, now, ...orgBinding(orgId)]);
   return rows[0]?.due === true;
 }
 
 /** The orgs that have claimable rows now (optionally just this one): where the drain starts. */
 export async function listDueOrgIds(db: Db, now: Date, orgId?: string): Promise<string[]> {
-  const rows = await queryRows<{ org_id: string }>(db, `SELECT DISTINCT o.org_id ${dueRowsFrom(orgId)}`, [now, now, ...(orgId === undefined ? [] : [orgId])]);
+  const rows = await queryRows<{ org_id: string }>(db, `SELECT DISTINCT o.org_id ${PENDING_OF_CONNECTED} ${DUE} ${orgFilter(orgId)}`, [now, now, ...orgBinding(orgId)]);
   return rows.map((row) => row.org_id);
 }
 
-/** The earliest next_attempt_at among pending rows of connected orgs (to schedule the next drain), or null. */
+/**
+ * When the next pending row of a connected org becomes claimable (to schedule the next drain), or
+ * null: its due time, or its lease's end when another worker holds it, whichever is later.
+ */
 export async function nextDueAt(db: Db, orgId?: string): Promise<Date | null> {
   const rows = await queryRows<{ next: Date | string | null }>(
     db,
-    `SELECT min(o.next_attempt_at) AS next FROM ${TABLE} AS o
-     JOIN hubspot_connections AS c ON c.org_id = o.org_id AND c.status = 'connected'
-     WHERE o.status = 'pending' ${orgId === undefined ? '' : 'AND o.org_id = ?'}`,
-    orgId === undefined ? [] : [orgId],
+    `SELECT min(GREATEST(o.next_attempt_at, COALESCE(o.lease_expires_at, o.next_attempt_at))) AS next ${PENDING_OF_CONNECTED} ${orgFilter(orgId)}`,
+    orgBinding(orgId),
   );
   const next = rows[0]?.next ?? null;
   return next === null ? null : toDate(next);
@@ -468,13 +497,7 @@ export async function nextDueAt(db: Db, orgId?: string): Promise<Date | null> {
 
 /** How long (ms) the longest-waiting pending row of a connected org has waited since it was enqueued, or null. */
 export async function oldestPendingAge(db: Db, now: Date, orgId?: string): Promise<number | null> {
-  const rows = await queryRows<{ oldest: Date | string | null }>(
-    db,
-    `SELECT min(o.enqueued_at) AS oldest FROM ${TABLE} AS o
-     JOIN hubspot_connections AS c ON c.org_id = o.org_id AND c.status = 'connected'
-     WHERE o.status = 'pending' ${orgId === undefined ? '' : 'AND o.org_id = ?'}`,
-    orgId === undefined ? [] : [orgId],
-  );
+  const rows = await queryRows<{ oldest: Date | string | null }>(db, `SELECT min(o.enqueued_at) AS oldest ${PENDING_OF_CONNECTED} ${orgFilter(orgId)}`, orgBinding(orgId));
   const oldest = rows[0]?.oldest ?? null;
   return oldest === null ? null : Math.max(0, now.getTime() - toDate(oldest).getTime());
 }
@@ -519,12 +542,14 @@ async function inTransaction<T>(db: Db, work: (trx: Knex.Transaction) => Promise
 }
 
 function toFailureItem(row: OutboxRow): FailureItem {
+  const code = row.lastErrorCode ?? 'INTERNAL';
   return {
     id: row.id,
     inviteId: row.inviteId,
     email: row.email,
-    reason: row.lastErrorMessage ?? '',
-    errorCode: row.lastErrorCode ?? 'UNKNOWN',
+    code,
+    details: { email: row.email, inviteId: row.inviteId, ...(row.lastErrorDetails ?? {}) },
+    retryable: ERROR_CODES[code].retryable,
     attempts: row.attempts,
     // Nothing but a replacement or a retry touches a failed row, and both move it out of `failed`.
     failedAt: row.updatedAt.toISOString(),

@@ -6,6 +6,7 @@
  * string elsewhere. Every mapper therefore normalises: ids (bigserial) are strings, portal ids and
  * counters are numbers, times are `Date`, jsonb is parsed.
  */
+import { toErrorCode, type ErrorDetails, type HubSpotKitErrorCode } from '../errors.js';
 import type { BootstrapReport, ConnectionStatus } from '../integration/types.js';
 
 export type OutboxStatus = 'pending' | 'failed' | 'done';
@@ -36,8 +37,10 @@ export interface ConnectionRow {
   last_sync_at: DbTime | null;
   last_error_code: string | null;
   last_error_message: string | null;
-  last_error_action: string | null;
+  last_error_details: unknown;
   last_error_at: DbTime | null;
+  refresh_failures: DbInteger;
+  refresh_retry_at: DbTime | null;
   bootstrap: unknown;
   alerted_at: DbTime | null;
   created_at: DbTime;
@@ -63,10 +66,14 @@ export interface Connection {
   rateLimitMax: number | null;
   connectedAt: Date;
   lastSyncAt: Date | null;
-  lastErrorCode: string | null;
+  lastErrorCode: HubSpotKitErrorCode | null;
+  /** Technical text for logs and support; never shown to an admin as is. */
   lastErrorMessage: string | null;
-  lastErrorAction: string | null;
+  lastErrorDetails: ErrorDetails | null;
   lastErrorAt: Date | null;
+  /** Consecutive transient refresh failures (token endpoint down), and when to try again. */
+  refreshFailures: number;
+  refreshRetryAt: Date | null;
   /** The last bootstrap report. */
   bootstrap: BootstrapReport | null;
   /** When the must_reconnect alert went out (it goes out once). */
@@ -82,8 +89,10 @@ type ConnectionOptionalField =
   | 'lastSyncAt'
   | 'lastErrorCode'
   | 'lastErrorMessage'
-  | 'lastErrorAction'
+  | 'lastErrorDetails'
   | 'lastErrorAt'
+  | 'refreshFailures'
+  | 'refreshRetryAt'
   | 'bootstrap'
   | 'alertedAt';
 
@@ -109,13 +118,15 @@ const CONNECTION_COLUMNS = {
   lastSyncAt: 'last_sync_at',
   lastErrorCode: 'last_error_code',
   lastErrorMessage: 'last_error_message',
-  lastErrorAction: 'last_error_action',
+  lastErrorDetails: 'last_error_details',
   lastErrorAt: 'last_error_at',
+  refreshFailures: 'refresh_failures',
+  refreshRetryAt: 'refresh_retry_at',
   bootstrap: 'bootstrap',
   alertedAt: 'alerted_at',
 } as const satisfies Record<keyof ConnectionPatch, keyof ConnectionRow>;
 
-const JSON_CONNECTION_FIELDS: ReadonlySet<keyof ConnectionPatch> = new Set(['scopes', 'bootstrap']);
+const JSON_CONNECTION_FIELDS: ReadonlySet<keyof ConnectionPatch> = new Set(['scopes', 'bootstrap', 'lastErrorDetails']);
 
 export function toConnection(row: ConnectionRow): Connection {
   return {
@@ -132,10 +143,12 @@ export function toConnection(row: ConnectionRow): Connection {
     rateLimitMax: row.rate_limit_max === null ? null : toNumber(row.rate_limit_max),
     connectedAt: toDate(row.connected_at),
     lastSyncAt: toDateOrNull(row.last_sync_at),
-    lastErrorCode: row.last_error_code,
+    lastErrorCode: row.last_error_code === null ? null : toErrorCode(row.last_error_code),
     lastErrorMessage: row.last_error_message,
-    lastErrorAction: row.last_error_action,
+    lastErrorDetails: row.last_error_details == null ? null : ((parseJson(row.last_error_details) ?? null) as ErrorDetails | null),
     lastErrorAt: toDateOrNull(row.last_error_at),
+    refreshFailures: toNumber(row.refresh_failures ?? 0),
+    refreshRetryAt: toDateOrNull(row.refresh_retry_at),
     bootstrap: (parseJson(row.bootstrap) ?? null) as BootstrapReport | null,
     alertedAt: toDateOrNull(row.alerted_at),
     createdAt: toDate(row.created_at),
@@ -152,8 +165,10 @@ export function connectionInputToRow(input: ConnectionInput, now: Date): Record<
     lastSyncAt: null,
     lastErrorCode: null,
     lastErrorMessage: null,
-    lastErrorAction: null,
+    lastErrorDetails: null,
     lastErrorAt: null,
+    refreshFailures: 0,
+    refreshRetryAt: null,
     bootstrap: null,
     alertedAt: null,
     ...withoutUndefined(input),
@@ -227,6 +242,8 @@ export interface OutboxDbRow {
   lease_expires_at: DbTime | null;
   last_error_code: string | null;
   last_error_message: string | null;
+  last_error_details: unknown;
+  failing_since: DbTime | null;
   hubspot_contact_id: string | null;
   pushed_at: DbTime | null;
   enqueued_at: DbTime;
@@ -252,8 +269,11 @@ export interface OutboxRow {
   nextAttemptAt: Date;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
-  lastErrorCode: string | null;
+  lastErrorCode: HubSpotKitErrorCode | null;
   lastErrorMessage: string | null;
+  lastErrorDetails: ErrorDetails | null;
+  /** When transient failures of this snapshot began (the retry horizon counts from here). */
+  failingSince: Date | null;
   hubspotContactId: string | null;
   pushedAt: Date | null;
   /** When the current snapshot arrived (or was retried): the start of its wait. */
@@ -278,8 +298,10 @@ export function toOutboxRow(row: OutboxDbRow): OutboxRow {
     nextAttemptAt: toDate(row.next_attempt_at),
     leaseOwner: row.lease_owner,
     leaseExpiresAt: toDateOrNull(row.lease_expires_at),
-    lastErrorCode: row.last_error_code,
+    lastErrorCode: row.last_error_code === null ? null : toErrorCode(row.last_error_code),
     lastErrorMessage: row.last_error_message,
+    lastErrorDetails: row.last_error_details == null ? null : ((parseJson(row.last_error_details) ?? null) as ErrorDetails | null),
+    failingSince: toDateOrNull(row.failing_since),
     hubspotContactId: row.hubspot_contact_id,
     pushedAt: toDateOrNull(row.pushed_at),
     enqueuedAt: toDate(row.enqueued_at),
@@ -300,6 +322,7 @@ export interface SyncLogDbRow {
   hubspot_contact_id: string | null;
   error_code: string | null;
   error_message: string | null;
+  error_details: unknown;
   correlation_id: string | null;
   attempt: DbInteger;
   created_at: DbTime;
@@ -312,8 +335,9 @@ export interface SyncLogEntry {
   email: string;
   outcome: SyncOutcome;
   hubspotContactId: string | null;
-  errorCode: string | null;
+  errorCode: HubSpotKitErrorCode | null;
   errorMessage: string | null;
+  errorDetails: ErrorDetails | null;
   /** HubSpot's correlation id, for support tickets. */
   correlationId: string | null;
   attempt: number;
@@ -327,8 +351,9 @@ export interface NewSyncLogEntry {
   email: string;
   outcome: SyncOutcome;
   hubspotContactId?: string | null;
-  errorCode?: string | null;
+  errorCode?: HubSpotKitErrorCode | null;
   errorMessage?: string | null;
+  errorDetails?: ErrorDetails | null;
   correlationId?: string | null;
   attempt: number;
   createdAt: Date;
@@ -342,8 +367,9 @@ export function toSyncLogEntry(row: SyncLogDbRow): SyncLogEntry {
     email: row.email,
     outcome: row.outcome,
     hubspotContactId: row.hubspot_contact_id,
-    errorCode: row.error_code,
+    errorCode: row.error_code === null ? null : toErrorCode(row.error_code),
     errorMessage: row.error_message,
+    errorDetails: row.error_details == null ? null : ((parseJson(row.error_details) ?? null) as ErrorDetails | null),
     correlationId: row.correlation_id,
     attempt: toNumber(row.attempt),
     createdAt: toDate(row.created_at),
@@ -359,6 +385,7 @@ export function syncLogEntryToRow(entry: NewSyncLogEntry): Record<string, unknow
     hubspot_contact_id: entry.hubspotContactId ?? null,
     error_code: entry.errorCode ?? null,
     error_message: entry.errorMessage == null ? null : sanitizeErrorMessage(entry.errorMessage),
+    error_details: entry.errorDetails == null ? null : JSON.stringify(sanitizeErrorDetails(entry.errorDetails)),
     correlation_id: entry.correlationId ?? null,
     attempt: entry.attempt,
     created_at: entry.createdAt,
@@ -401,6 +428,16 @@ const MAX_ERROR_MESSAGE_LENGTH = 2000;
 export function sanitizeErrorMessage(message: string): string {
   const masked = message.replace(/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[redacted]');
   return masked.length > MAX_ERROR_MESSAGE_LENGTH ? `${masked.slice(0, MAX_ERROR_MESSAGE_LENGTH - 1)}…` : masked;
+}
+
+/** Details are shown to admins and kept in the sync log: the same masking and caps as messages. */
+export function sanitizeErrorDetails(details: ErrorDetails): ErrorDetails {
+  const clean: ErrorDetails = {};
+  for (const [key, value] of Object.entries(details)) {
+    if (value === undefined) continue;
+    clean[key] = typeof value === 'string' ? sanitizeErrorMessage(value) : value;
+  }
+  return clean;
 }
 
 function parseJson(value: unknown): unknown {

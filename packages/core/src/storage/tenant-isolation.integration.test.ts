@@ -33,7 +33,7 @@ describeEachBackend('tenant isolation', (backend) => {
     const [pushed] = await claimDueRows(backend.db, { workerId: 'w', now: at(1), leaseMs: 60_000, limit: 1, orgId: orgA });
     if (pushed === undefined) throw new Error('nothing claimed');
     await markPushed(backend.db, { id: pushed.id, version: pushed.version, workerId: 'w', contactId: '700', now: at(2) });
-    const failed = await upsertSnapshot(backend.db, snapshotInput(orgA, { failed: { code: 'E', message: 'e' } }), T0);
+    const failed = await upsertSnapshot(backend.db, snapshotInput(orgA, { failed: { code: 'HUBSPOT_UNAVAILABLE', message: 'e' } }), T0);
     if (failed.outcome === 'ignored') throw new Error('expected a write');
     const pending = await upsertSnapshot(backend.db, snapshotInput(orgA), at(3));
     if (pending.outcome === 'ignored') throw new Error('expected a write');

@@ -1,0 +1,161 @@
+import PQueue from 'p-queue';
+import { setMaxListeners } from 'node:events';
+import type { IntegrationContext } from '../integration/integration-context.js';
+import type { DrainOptions, DrainResult } from '../integration/types.js';
+import type { AssessmentInvite } from '../mapping/assessment-invite.js';
+import { mapInviteToProperties } from '../mapping/map-invite.js';
+import type { TokenKeeper } from '../oauth/token-keeper.js';
+import { getConnection } from '../storage/connections-repository.js';
+import { claimDueRows, listDueOrgIds, markFailed, releaseLease, renewLeases } from '../storage/outbox-repository.js';
+import type { OutboxRow } from '../storage/rows.js';
+import { appendSyncLog } from '../storage/sync-log-repository.js';
+import type { BootstrapRunner } from './bootstrap-runner.js';
+import { MAX_BATCH_SIZE, type ContactDelivery, type DeliveryItem, type PortalSession } from './contact-delivery.js';
+import type { RateLimiterRegistry } from './portal-rate-limiter.js';
+import type { OutcomeSettler } from './settle-outcomes.js';
+
+/** Rows one worker claims per round for one org: ten full batches. */
+const CLAIM_SIZE = 1_000;
+/**
+ * Claims in flight at once across all orgs. Each mostly waits on its portal's limiter or on
+ * HubSpot, so many are cheap; every org has its own limiter, so a slow portal only slows itself.
+ */
+const CLAIM_CONCURRENCY = 64;
+/**
+ * Claims in flight per org: two, so the next claim's batches are already queued at the limiter
+ * while the previous one is being settled, and the portal's window never sits idle.
+ */
+const CLAIMS_PER_ORG = 2;
+
+export const emptyDrain = (): DrainResult => ({ pushed: 0, created: 0, updated: 0, failed: 0, retried: 0, held: 0, batches: 0 });
+
+export function addDrain(into: DrainResult, from: DrainResult): void {
+  for (const key of Object.keys(into) as Array<keyof DrainResult>) into[key] += from[key];
+}
+
+export interface DrainDeps {
+  delivery: ContactDelivery;
+  limiters: RateLimiterRegistry;
+  tokens: TokenKeeper;
+  bootstrap: BootstrapRunner;
+  settle: OutcomeSettler;
+}
+
+/**
+ * One drain: claims due rows org by org (round-robin, two claims in flight per org), maps them,
+ * hands them to delivery and settles what it reports. Returns when nothing due is left, or when a
+ * round settled nothing (every due row was held), so it never spins.
+ */
+export function createDrain(ctx: IntegrationContext, deps: DrainDeps) {
+  const { workerId, leaseMs, resultUrlBase } = ctx.settings;
+
+  async function pushRows(orgId: string, rows: OutboxRow[], signal: AbortSignal): Promise<DrainResult> {
+    const result = emptyDrain();
+    const connection = await getConnection(ctx.db, orgId);
+    if (!connection || connection.status !== 'connected') {
+      await releaseLease(ctx.db, { ids: rows.map((row) => row.id), workerId });
+      result.held += rows.length;
+      return result;
+    }
+    const rowsById = new Map(rows.map((row) => [row.id, row]));
+    const items: DeliveryItem[] = [];
+    for (const row of rows) {
+      try {
+        const properties = mapInviteToProperties(row.payload as AssessmentInvite, { resultUrlBase });
+        items.push({ key: row.id, email: row.email, properties, attempts: row.attempts, failingSince: row.failingSince?.getTime() ?? null });
+      } catch (error) {
+        // Stored before validation got stricter (or by hand): kept with its reason, never sent.
+        const message = error instanceof Error ? error.message : String(error);
+        const details = { ...((error as { details?: Record<string, unknown> }).details ?? {}), email: row.email, inviteId: row.inviteId };
+        await markFailed(ctx.db, { id: row.id, version: row.version, workerId, attempts: row.attempts, error: { code: 'INVALID_INVITE', message, details }, now: ctx.now() });
+        await appendSyncLog(ctx.db, [{ orgId, inviteId: row.inviteId, email: row.email, outcome: 'failed', errorCode: 'INVALID_INVITE', errorMessage: message, errorDetails: details, attempt: row.attempts, createdAt: ctx.now() }]);
+        result.failed += 1;
+      }
+    }
+    if (items.length === 0) return result;
+
+    const session: PortalSession = {
+      portalId: connection.portalId,
+      limiter: deps.limiters.forPortal(connection.portalId, connection.rateLimitMax),
+      accessToken: () => deps.tokens.accessToken(orgId),
+      refreshAfterUnauthorized: async () => {
+        const current = await deps.tokens.accessToken(orgId).catch(() => null);
+        return deps.tokens.refresh(orgId, current);
+      },
+      rebootstrap: () => deps.bootstrap.shared(connection),
+      claimForSend: async (keys) => new Set(await renewLeases(ctx.db, { ids: keys, workerId, until: new Date(ctx.clock.now() + leaseMs) })),
+    };
+    const outcomes = await deps.delivery.deliver(session, items, signal);
+    await deps.settle(orgId, outcomes, rowsById, result);
+    result.batches += Math.ceil(items.length / MAX_BATCH_SIZE);
+    return result;
+  }
+
+  return async function drain(drainOptions: DrainOptions = {}): Promise<DrainResult> {
+    const signal = drainOptions.signal ? AbortSignal.any([drainOptions.signal, ctx.shutdown]) : AbortSignal.any([ctx.shutdown]);
+    setMaxListeners(0, signal);
+    const total = emptyDrain();
+    let budget = drainOptions.maxRows ?? Number.POSITIVE_INFINITY;
+    const claims = new PQueue({ concurrency: CLAIM_CONCURRENCY });
+    const active = new Map<string, number>();
+    const failures: unknown[] = [];
+    let progressed = false;
+
+    /** One claim of one org; returns whether that org probably has more due rows. */
+    const drainOnce = async (orgId: string): Promise<boolean> => {
+      if (signal.aborted || budget <= 0) return false;
+      const rows = await claimDueRows(ctx.db, { workerId, now: ctx.now(), leaseMs, limit: Math.min(CLAIM_SIZE, budget), orgId });
+      if (rows.length === 0) return false;
+      budget -= rows.length;
+      let result: DrainResult;
+      try {
+        result = await pushRows(orgId, rows, signal);
+      } catch (error) {
+        // Give the rows back now (if the database lets us) rather than after the lease lapses;
+        // rows already settled are not ours any more, so the guarded release skips them.
+        await releaseLease(ctx.db, { ids: rows.map((row) => row.id), workerId }).catch(() => undefined);
+        throw error;
+      }
+      addDrain(total, result);
+      drainOptions.onBatch?.({ ...total });
+      if (result.pushed + result.failed + result.retried > 0) progressed = true;
+      return rows.length === CLAIM_SIZE && !(result.held > 0 && result.pushed === 0);
+    };
+
+    // Round-robin: an org that still has work goes to the back of the line after each claim, so
+    // fifty portals share the workers claim by claim instead of waiting for one backlog to empty.
+    const schedule = (orgId: string): void => {
+      const running = active.get(orgId) ?? 0;
+      if (running >= CLAIMS_PER_ORG || signal.aborted || budget <= 0) return;
+      active.set(orgId, running + 1);
+      void claims.add(async () => {
+        let more = false;
+        try {
+          more = await drainOnce(orgId);
+        } catch (error) {
+          failures.push(error);
+        } finally {
+          active.set(orgId, (active.get(orgId) ?? 1) - 1);
+        }
+        if (more && failures.length === 0) {
+          schedule(orgId);
+          schedule(orgId);
+        }
+      });
+    };
+
+    for (;;) {
+      const orgs = await listDueOrgIds(ctx.db, ctx.now(), drainOptions.orgId);
+      if (orgs.length === 0 || signal.aborted || budget <= 0) break;
+      progressed = false;
+      for (const orgId of orgs) schedule(orgId);
+      await claims.onIdle();
+      if (failures.length > 0) throw failures[0];
+      // Nothing settled (every due row was held): stop rather than spin; reconnect nudges again.
+      if (!progressed) break;
+    }
+    return total;
+  };
+}
+
+export type Drain = ReturnType<typeof createDrain>;

@@ -1,0 +1,23 @@
+import type { IntegrationContext } from '../integration/integration-context.js';
+import { pruneOAuthStates } from '../storage/oauth-states-repository.js';
+import { reclaimExpiredLeases } from '../storage/outbox-repository.js';
+import { pruneSyncLog } from '../storage/sync-log-repository.js';
+import { pruneWebhookEvents } from '../storage/webhook-events-repository.js';
+
+const DAY_MS = 24 * 3600_000;
+
+/** The periodic job's housekeeping: leases of dead workers, and what no one needs any more. */
+export function createMaintenance(ctx: IntegrationContext) {
+  async function maintain(): Promise<{ reclaimed: number; prunedSyncLog: number }> {
+    const at = ctx.now();
+    const reclaimed = await reclaimExpiredLeases(ctx.db, at);
+    const prunedSyncLog = await pruneSyncLog(ctx.db, new Date(at.getTime() - ctx.settings.syncLogRetentionDays * DAY_MS));
+    // Spent OAuth states are kept a day (support can see a failed connect), webhook ids a week
+    // (HubSpot retries a delivery for up to three days).
+    await pruneOAuthStates(ctx.db, new Date(at.getTime() - DAY_MS));
+    await pruneWebhookEvents(ctx.db, new Date(at.getTime() - 7 * DAY_MS));
+    return { reclaimed, prunedSyncLog };
+  }
+
+  return { maintain, reclaimExpiredLeases: () => reclaimExpiredLeases(ctx.db, ctx.now()) };
+}
