@@ -81,4 +81,5 @@ export type { Clock, Fetch, LogFields, Logger, Notification, NotificationKind, N
 export { createTokenCipher, generateEncryptionKey } from './crypto/token-cipher.js';
 export type { TokenCipher } from './crypto/token-cipher.js';
 export { createEmbeddedDatabase, createPostgresDatabase } from './storage/database.js';
-export { runMigrations } from './storage/migration-source.js';
+export { hubspotMigrationSource, hubspotMigratorConfig, runMigrations } from './storage/migration-source.js';
+export type { HubSpotMigration, RunMigrationsOptions } from './storage/migration-source.js';

@@ -37,6 +37,8 @@ describe('@jobcannon/hubspot-core public API', () => {
       'createTokenCipher',
       'generateEncryptionKey',
       'httpStatusForErrorCode',
+      'hubspotMigrationSource',
+      'hubspotMigratorConfig',
       'isHubSpotKitError',
       'mapInviteToProperties',
       'normalizeEmail',
