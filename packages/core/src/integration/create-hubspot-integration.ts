@@ -18,7 +18,7 @@ import { createEnqueue } from '../queue/enqueue.js';
 import { listConnectedOrgIds } from '../storage/connections-repository.js';
 import { createExclusiveRunner } from '../storage/database.js';
 import { runMigrations } from '../storage/migration-source.js';
-import { listFailures, retryFailedRows } from '../storage/outbox-repository.js';
+import { dismissFailures, listFailures, retryFailedRows } from '../storage/failures-repository.js';
 import { listSyncLog } from '../storage/sync-log-repository.js';
 import { createWebhookHandler } from '../webhooks/webhook-handler.js';
 import { resolveIntegrationContext } from './integration-context.js';
@@ -76,6 +76,7 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
       if (retried > 0) nudge();
       return { retried };
     },
+    dismissFailures: async (orgId, ids) => ({ dismissed: await dismissFailures(db, orgId, ids, ctx.now()) }),
     drain,
     reclaimExpiredLeases: maintenance.reclaimExpiredLeases,
     maintain: maintenance.maintain,

@@ -151,6 +151,12 @@ export interface ConnectUrlOptions {
   userId: string;
   /** The admin has confirmed that connecting a different portal than before is intended. */
   allowPortalChange?: boolean;
+  /**
+   * A random value (at least 22 characters, e.g. 32 random bytes in base64url) the host keeps in
+   * the starting browser only (an HttpOnly cookie) and passes back to `completeOAuth`. Its hash is
+   * bound to the state, so a consent link finished in another browser is refused.
+   */
+  browserNonce: string;
 }
 
 export interface CompleteOAuthInput {
@@ -160,11 +166,15 @@ export interface CompleteOAuthInput {
   error?: string | null;
   errorDescription?: string | null;
   /**
-   * The org of whoever is signed in at the callback, when known. A state minted for another org is
-   * spent and refused (OAUTH_ORG_MISMATCH) before any code exchange, so nobody can connect an org they are
-   * not in by getting its admin to approve a consent link.
+   * The org and user signed in where the callback arrived (null when nobody is). The state is
+   * spent first, then refused before any code exchange unless both match whoever started it:
+   * OAUTH_ORG_MISMATCH, OAUTH_USER_MISMATCH, or UNAUTHENTICATED when either is missing. Nobody
+   * can connect an org by getting someone else to approve its consent link.
    */
-  expectedOrgId?: string | null;
+  expectedOrgId: string | null;
+  expectedUserId: string | null;
+  /** The nonce given to `connectUrl`, read back from the browser (its cookie); missing or another: OAUTH_BROWSER_MISMATCH. */
+  browserNonce: string | null;
 }
 
 export interface CompleteOAuthResult {
@@ -178,6 +188,7 @@ export interface CompleteOAuthResult {
 export type EnqueueOutcome =
   | { queued: true; rowId: string; snapshot: 'completed' | 'partial' }
   | { queued: false; reason: 'stale' | 'partial_after_completed' }
+  /** Kept as a failure of its own (`rowId` is its failure id); a valid snapshot of the candidate is untouched. */
   | { queued: true; rowId: string; snapshot: 'completed' | 'partial'; failed: { code: HubSpotKitErrorCode; message: string; details: ErrorDetails } };
 
 /** One result kept with its reason. `code` and `details` say what happened; the widget words it. */
@@ -295,7 +306,10 @@ export interface HubSpotIntegration {
   resync(orgId: string): Promise<BootstrapReport>;
   disconnect(orgId: string): Promise<void>;
   failures(orgId: string, page?: { limit?: number; cursor?: string | null }): Promise<FailurePage>;
+  /** Re-queues failed results a retry can help (all, or those of `ids`, at most 1,000). */
   retryFailed(orgId: string, ids?: string[]): Promise<{ retried: number }>;
+  /** Takes failures off the list (at most 1,000 ids): the admin decided not to fix them. */
+  dismissFailures(orgId: string, ids: string[]): Promise<{ dismissed: number }>;
   drain(options?: DrainOptions): Promise<DrainResult>;
   reclaimExpiredLeases(): Promise<number>;
   /** Housekeeping for the periodic job: reclaims expired leases and prunes old sync log, OAuth states and webhook ids. */

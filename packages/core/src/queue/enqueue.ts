@@ -5,6 +5,7 @@ import type { EnqueueOutcome, InProgressInviteSource, SweepPartialsOptions, Swee
 import type { AssessmentInvite } from '../mapping/assessment-invite.js';
 import { mapInviteToProperties, normalizeEmail } from '../mapping/map-invite.js';
 import { listConnectedOrgIds } from '../storage/connections-repository.js';
+import { recordInvalidSnapshot, supersedeInvalidSnapshots } from '../storage/failures-repository.js';
 import { upsertSnapshot } from '../storage/outbox-repository.js';
 
 /**
@@ -35,18 +36,23 @@ export function createEnqueue(ctx: IntegrationContext, deps: { nudge: () => void
       snapshot = raw.status === 'completed' ? 'completed' : 'partial';
     }
     const updatedAt = typeof raw.updatedAt === 'string' && !Number.isNaN(Date.parse(raw.updatedAt)) ? new Date(raw.updatedAt) : ctx.now();
-    const stored = await upsertSnapshot(
-      target,
-      { orgId, email: normalizeEmail(rawEmail), inviteId: String(raw.id ?? ''), snapshot, inviteUpdatedAt: updatedAt, payload: invite, ...(failed ? { failed } : {}) },
-      ctx.now(),
-    );
-    if (stored.outcome === 'ignored') return { queued: false, reason: stored.reason };
-    if (!failed) {
-      // Inside the host's transaction, push once it commits (a rolled-back invite is not pushed).
-      if (trx) void trx.executionPromise.then(deps.nudge, () => {});
-      else deps.nudge();
+    const email = normalizeEmail(rawEmail);
+    const inviteId = String(raw.id ?? '');
+    if (failed) {
+      // Kept apart from the candidate's outbox row: a valid snapshot queued or held for the same
+      // candidate still lands, and this one is listed on its own for the admin.
+      const failureId = await recordInvalidSnapshot(target, { orgId, email, inviteId, inviteUpdatedAt: updatedAt, payload: invite, error: failed }, ctx.now());
+      if (failureId === null) return { queued: false, reason: 'stale' };
+      return { queued: true, rowId: failureId, snapshot, failed };
     }
-    return failed ? { queued: true, rowId: stored.row.id, snapshot, failed } : { queued: true, rowId: stored.row.id, snapshot };
+    const stored = await upsertSnapshot(target, { orgId, email, inviteId, snapshot, inviteUpdatedAt: updatedAt, payload: invite }, ctx.now());
+    if (stored.outcome === 'ignored') return { queued: false, reason: stored.reason };
+    // The host corrected the invite: its older invalid versions are no longer failures.
+    await supersedeInvalidSnapshots(target, { orgId, email, inviteId, upTo: updatedAt });
+    // Inside the host's transaction, push once it commits (a rolled-back invite is not pushed).
+    if (trx) void trx.executionPromise.then(deps.nudge, () => {});
+    else deps.nudge();
+    return { queued: true, rowId: stored.row.id, snapshot };
   }
 
   async function sweepPartials(source: InProgressInviteSource, sweepOptions: SweepPartialsOptions = {}): Promise<SweepPartialsResult> {

@@ -15,6 +15,7 @@ import { queryRows } from './sql.js';
 
 const CORE_TABLES = [
   'hubspot_connections',
+  'hubspot_invalid_snapshots',
   'hubspot_oauth_states',
   'hubspot_outbox',
   'hubspot_sync_log',

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { at, seedConnection, snapshotInput, T0, uniqueOrgId } from '../test-support/storage-fixtures.js';
+import { at, insertSnapshot, seedConnection, snapshotInput, T0, uniqueOrgId } from '../test-support/storage-fixtures.js';
 import { describeEachBackend } from '../test-support/test-databases.js';
 import { createPostgresDatabase } from './database.js';
 import { updateConnection } from './connections-repository.js';
@@ -9,7 +9,6 @@ import {
   getOutboxRow,
   getOutboxRowByEmail,
   hasDueRows,
-  listFailures,
   markFailed,
   markPushed,
   nextDueAt,
@@ -17,20 +16,16 @@ import {
   reclaimExpiredLeases,
   releaseLease,
   reschedule,
-  retryFailedRows,
   upsertSnapshot,
   type SnapshotInput,
 } from './outbox-repository.js';
+import { listFailures, retryFailedRows } from './failures-repository.js';
 import type { OutboxRow } from './rows.js';
 import type { Db } from './sql.js';
 
 const LEASE_MS = 60_000;
 
-async function insert(db: Db, input: SnapshotInput, now: Date = T0): Promise<OutboxRow> {
-  const result = await upsertSnapshot(db, input, now);
-  if (result.outcome === 'ignored') throw new Error(`expected a write, got ${result.reason}`);
-  return result.row;
-}
+const insert = insertSnapshot;
 
 async function claim(db: Db, orgId: string, workerId = 'w1', now: Date = T0, limit = 100): Promise<OutboxRow[]> {
   return claimDueRows(db, { workerId, now, leaseMs: LEASE_MS, limit, orgId });
@@ -147,30 +142,18 @@ describeEachBackend('outbox: upsertSnapshot', (backend) => {
     expect(result.outcome).toBe('replaced');
   });
 
-  it('stores an invite that failed validation at enqueue as failed, with its reason', async () => {
-    const orgId = uniqueOrgId();
-    const result = await upsertSnapshot(
-      backend.db,
-      snapshotInput(orgId, { failed: { code: 'INVALID_INVITE', message: 'email is not an email' } }),
-      at(3),
-    );
-    expect(result.outcome).toBe('inserted');
-    if (result.outcome === 'ignored') return;
-    expect(result.row).toMatchObject({ status: 'failed', lastErrorCode: 'INVALID_INVITE', lastErrorMessage: 'email is not an email' });
-    expect(await countQueue(backend.db, orgId)).toEqual({ pending: 0, failed: 1, held: 0 });
-  });
-
   it('masks bearer tokens and caps the length of stored error messages', async () => {
     const orgId = uniqueOrgId();
-    const result = await upsertSnapshot(
-      backend.db,
-      snapshotInput(orgId, { failed: { code: 'HUBSPOT_REJECTED', message: `Authorization: Bearer abc.def-123 ${'x'.repeat(5000)}` } }),
-      T0,
-    );
-    if (result.outcome === 'ignored') throw new Error('expected a write');
-    expect(result.row.lastErrorMessage).not.toContain('abc.def-123');
-    expect(result.row.lastErrorMessage).toContain('Bearer [redacted]');
-    expect(result.row.lastErrorMessage?.length).toBeLessThanOrEqual(2000);
+    await seedConnection(backend.db, orgId);
+    const row = await insert(backend.db, snapshotInput(orgId));
+    await claim(backend.db, orgId, 'w1', at(1));
+    const message = `Authorization: Bearer abc.def-123 ${'x'.repeat(5000)}`;
+    expect(await markFailed(backend.db, { id: row.id, version: row.version, workerId: 'w1', attempts: 1, error: { code: 'HUBSPOT_REJECTED', message, details: { hubspotMessage: message } }, now: at(2) })).toBe(true);
+    const stored = await getOutboxRow(backend.db, orgId, row.id);
+    expect(stored?.lastErrorMessage).not.toContain('abc.def-123');
+    expect(stored?.lastErrorMessage).toContain('Bearer [redacted]');
+    expect(stored?.lastErrorMessage?.length).toBeLessThanOrEqual(2000);
+    expect(String(stored?.lastErrorDetails?.hubspotMessage)).not.toContain('abc.def-123');
   });
 
   it('keeps one row per org and email: the same email in two orgs is two rows', async () => {

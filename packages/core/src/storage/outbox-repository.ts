@@ -9,8 +9,8 @@
  * new snapshot is claimable at once (or when the lease expires, if the worker died).
  */
 import type { Knex } from 'knex';
-import { ERROR_CODES, HubSpotKitError, type ErrorDetails, type HubSpotKitErrorCode } from '../errors.js';
-import type { FailureItem, FailurePage, QueueCounts } from '../integration/types.js';
+import type { ErrorDetails, HubSpotKitErrorCode } from '../errors.js';
+import type { QueueCounts } from '../integration/types.js';
 import { normalizeEmail } from '../mapping/map-invite.js';
 import {
   sanitizeErrorDetails,
@@ -59,8 +59,6 @@ export interface SnapshotInput {
   inviteUpdatedAt: Date;
   /** The invite as the host gave it; stored as jsonb. */
   payload: unknown;
-  /** The invite failed validation at enqueue: store it as `failed` with this reason instead of pending. */
-  failed?: OutboxError;
 }
 
 export type UpsertSnapshotResult =
@@ -74,21 +72,21 @@ export type UpsertSnapshotResult =
  *   the outcome of a concurrent partial-vs-completed pair independent of arrival order;
  * - between snapshots of the same kind, an older `inviteUpdatedAt` never replaces a newer one
  *   (equal times replace, so re-enqueueing the same invite pushes it again).
- * A replacement resets the row to pending (or failed, with `failed`), attempts 0, due now, error
- * cleared, version + 1; it keeps the lease (see the file comment), the contact id and pushed_at.
+ * A replacement resets the row to pending, attempts 0, due now, error cleared, version + 1; it keeps
+ * the lease (see the file comment), the contact id, pushed_at and a pending read-back (verify_at).
+ * Invalid snapshots never come here: they are kept apart (failures-repository.ts).
  *
  * One statement (INSERT … ON CONFLICT DO UPDATE … WHERE): concurrent enqueues serialise on the
  * unique (org_id, email) key and each evaluates the rules against the committed winner.
  */
 export async function upsertSnapshot(db: Db, input: SnapshotInput, now: Date): Promise<UpsertSnapshotResult> {
   const email = normalizeEmail(input.email);
-  const status = input.failed === undefined ? 'pending' : 'failed';
   const rows = await queryRows<OutboxDbRow>(
     db,
     `INSERT INTO ${TABLE} AS o (
        org_id, email, invite_id, snapshot, invite_updated_at, payload, status, version, attempts,
        next_attempt_at, last_error_code, last_error_message, last_error_details, failing_since, enqueued_at, created_at, updated_at
-     ) VALUES (?, ?, ?, ?, ?, CAST(? AS jsonb), ?, 1, 0, ?, ?, ?, CAST(? AS jsonb), NULL, ?, ?, ?)
+     ) VALUES (?, ?, ?, ?, ?, CAST(? AS jsonb), 'pending', 1, 0, ?, NULL, NULL, NULL, NULL, ?, ?, ?)
      ON CONFLICT (org_id, email) DO UPDATE SET
        invite_id = EXCLUDED.invite_id,
        snapshot = EXCLUDED.snapshot,
@@ -117,11 +115,7 @@ export async function upsertSnapshot(db: Db, input: SnapshotInput, now: Date): P
       input.snapshot,
       input.inviteUpdatedAt,
       JSON.stringify(input.payload ?? null),
-      status,
       now,
-      input.failed?.code ?? null,
-      input.failed === undefined ? null : sanitizeErrorMessage(input.failed.message),
-      detailsJson(input.failed),
       now,
       now,
       now,
@@ -334,68 +328,16 @@ export async function countQueue(db: Db, orgId: string): Promise<QueueCounts> {
     db,
     `SELECT
        count(*) FILTER (WHERE o.status = 'pending' AND c.status = 'connected') AS pending,
-       count(*) FILTER (WHERE o.status = 'failed') AS failed,
+       count(*) FILTER (WHERE o.status = 'failed')
+         + (SELECT count(*) FROM hubspot_invalid_snapshots AS i WHERE i.org_id = ?) AS failed,
        count(*) FILTER (WHERE o.status = 'pending' AND (c.status IS NULL OR c.status <> 'connected')) AS held
      FROM ${TABLE} AS o
      LEFT JOIN hubspot_connections AS c ON c.org_id = o.org_id
      WHERE o.org_id = ?`,
-    [orgId],
+    [orgId, orgId],
   );
   const row = rows[0];
   return { pending: toCount(row?.pending), failed: toCount(row?.failed), held: toCount(row?.held) };
-}
-
-export const DEFAULT_FAILURE_PAGE_SIZE = 50;
-export const MAX_FAILURE_PAGE_SIZE = 200;
-
-/** The org's failed rows, newest (highest id) first, keyset-paged by id. */
-export async function listFailures(
-  db: Db,
-  orgId: string,
-  page: { limit?: number; cursor?: string | null } = {},
-): Promise<FailurePage> {
-  const limit = clampLimit(page.limit, DEFAULT_FAILURE_PAGE_SIZE, MAX_FAILURE_PAGE_SIZE);
-  const cursor = page.cursor ?? null;
-  if (cursor !== null && !isRowId(cursor)) {
-    throw new HubSpotKitError('BAD_REQUEST', 'The failures cursor is not valid.', { details: { cursor } });
-  }
-  const rows = await queryRows<OutboxDbRow>(
-    db,
-    `SELECT * FROM ${TABLE}
-     WHERE org_id = ? AND status = 'failed' ${cursor === null ? '' : 'AND id < ?'}
-     ORDER BY id DESC
-     LIMIT ?`,
-    [orgId, ...(cursor === null ? [] : [cursor]), limit + 1],
-  );
-  const totals = await queryRows<{ total: unknown }>(
-    db,
-    `SELECT count(*) AS total FROM ${TABLE} WHERE org_id = ? AND status = 'failed'`,
-    [orgId],
-  );
-  const pageRows = rows.slice(0, limit).map(toOutboxRow);
-  const last = pageRows[pageRows.length - 1];
-  return {
-    items: pageRows.map(toFailureItem),
-    total: toCount(totals[0]?.total),
-    nextCursor: rows.length > limit && last !== undefined ? last.id : null,
-  };
-}
-
-/**
- * Puts the org's failed rows (all, or those of `ids` that belong to the org) back in the queue:
- * pending, attempts 0, due now, error cleared. Returns how many.
- */
-export async function retryFailedRows(db: Db, orgId: string, ids: readonly string[] | undefined, now: Date): Promise<number> {
-  const validIds = ids?.filter(isRowId);
-  if (validIds !== undefined && validIds.length === 0) return 0;
-  return execute(
-    db,
-    `UPDATE ${TABLE}
-     SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error_code = NULL, last_error_message = NULL,
-         last_error_details = NULL, failing_since = NULL, enqueued_at = ?, updated_at = ?
-     WHERE org_id = ? AND status = 'failed' ${validIds === undefined ? '' : `AND id IN (${placeholders(validIds.length)})`}`,
-    [now, now, now, orgId, ...(validIds ?? [])],
-  );
 }
 
 export async function getOutboxRow(db: Db, orgId: string, id: string): Promise<OutboxRow | null> {
@@ -541,28 +483,8 @@ async function inTransaction<T>(db: Db, work: (trx: Knex.Transaction) => Promise
   return db.transaction(work);
 }
 
-function toFailureItem(row: OutboxRow): FailureItem {
-  const code = row.lastErrorCode ?? 'INTERNAL';
-  return {
-    id: row.id,
-    inviteId: row.inviteId,
-    email: row.email,
-    code,
-    details: { email: row.email, inviteId: row.inviteId, ...(row.lastErrorDetails ?? {}) },
-    retryable: ERROR_CODES[code].retryable,
-    attempts: row.attempts,
-    // Nothing but a replacement or a retry touches a failed row, and both move it out of `failed`.
-    failedAt: row.updatedAt.toISOString(),
-  };
-}
-
 function errorMessageOrNull(error: OutboxError | null): string | null {
   return error === null ? null : sanitizeErrorMessage(error.message);
-}
-
-function clampLimit(limit: number | undefined, fallback: number, max: number): number {
-  if (limit === undefined || !Number.isFinite(limit)) return fallback;
-  return Math.min(max, Math.max(1, Math.floor(limit)));
 }
 
 function byDueThenId(a: OutboxRow, b: OutboxRow): number {

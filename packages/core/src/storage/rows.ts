@@ -9,7 +9,7 @@
 import { toErrorCode, type ErrorDetails, type HubSpotKitErrorCode } from '../errors.js';
 import type { BootstrapReport, ConnectionStatus } from '../integration/types.js';
 
-export type OutboxStatus = 'pending' | 'failed' | 'done';
+export type OutboxStatus = 'pending' | 'failed' | 'done' | 'dismissed';
 export type SnapshotKind = 'completed' | 'partial';
 export type SyncOutcome = 'created' | 'updated' | 'failed' | 'retry';
 
@@ -428,6 +428,11 @@ const MAX_ERROR_MESSAGE_LENGTH = 2000;
 export function sanitizeErrorMessage(message: string): string {
   const masked = message.replace(/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[redacted]');
   return masked.length > MAX_ERROR_MESSAGE_LENGTH ? `${masked.slice(0, MAX_ERROR_MESSAGE_LENGTH - 1)}…` : masked;
+}
+
+/** A stored code read back: an unknown one (older version, typo) reads as INTERNAL. */
+export function toErrorCodeOrInternal(value: string | null): HubSpotKitErrorCode {
+  return toErrorCode(value);
 }
 
 /** Details are shown to admins and kept in the sync log: the same masking and caps as messages. */

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { at, seedConnection, snapshotInput, T0, uniqueOrgId } from '../test-support/storage-fixtures.js';
+import { at, insertSnapshot, seedConnection, snapshotInput, T0, uniqueOrgId } from '../test-support/storage-fixtures.js';
 import { describeEachBackend } from '../test-support/test-databases.js';
 import {
   claimDueRows,
@@ -97,7 +97,7 @@ describeEachBackend('sync log, webhook events and GDPR purge', (backend) => {
 
   it('GDPR: purges by email (normalized), and the single-table deletes work alone too', async () => {
     const orgId = uniqueOrgId();
-    await upsertSnapshot(backend.db, snapshotInput(orgId, { email: 'x@x.io', failed: { code: 'HUBSPOT_REJECTED', message: 'e' } }), T0);
+    await insertSnapshot(backend.db, snapshotInput(orgId, { email: 'x@x.io', failed: { code: 'HUBSPOT_REJECTED', message: 'e' } }), T0);
     await appendSyncLog(backend.db, [entry(orgId, { email: 'x@x.io', outcome: 'failed' })]);
     expect(await purgeContactData(backend.db, orgId, { email: ' X@X.IO' })).toEqual({ outboxRows: 1, syncLogRows: 1 });
 

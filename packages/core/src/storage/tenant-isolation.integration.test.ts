@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { at, seedConnection, snapshotInput, T0, uniqueOrgId } from '../test-support/storage-fixtures.js';
+import { at, insertSnapshot, seedConnection, snapshotInput, T0, uniqueOrgId } from '../test-support/storage-fixtures.js';
 import { describeEachBackend } from '../test-support/test-databases.js';
 import { getConnection, updateConnection } from './connections-repository.js';
 import {
@@ -10,14 +10,13 @@ import {
   getOutboxRow,
   getOutboxRowByEmail,
   hasDueRows,
-  listFailures,
   markPushed,
   nextDueAt,
   oldestPendingAge,
   purgeContactData,
-  retryFailedRows,
   upsertSnapshot,
 } from './outbox-repository.js';
+import { listFailures, retryFailedRows } from './failures-repository.js';
 import { appendSyncLog, deleteSyncLogByContact, deleteSyncLogByEmail, listSyncLog } from './sync-log-repository.js';
 
 describeEachBackend('tenant isolation', (backend) => {
@@ -33,8 +32,7 @@ describeEachBackend('tenant isolation', (backend) => {
     const [pushed] = await claimDueRows(backend.db, { workerId: 'w', now: at(1), leaseMs: 60_000, limit: 1, orgId: orgA });
     if (pushed === undefined) throw new Error('nothing claimed');
     await markPushed(backend.db, { id: pushed.id, version: pushed.version, workerId: 'w', contactId: '700', now: at(2) });
-    const failed = await upsertSnapshot(backend.db, snapshotInput(orgA, { failed: { code: 'HUBSPOT_UNAVAILABLE', message: 'e' } }), T0);
-    if (failed.outcome === 'ignored') throw new Error('expected a write');
+    const failed = await insertSnapshot(backend.db, snapshotInput(orgA, { failed: { code: 'HUBSPOT_UNAVAILABLE', message: 'e' } }), T0);
     const pending = await upsertSnapshot(backend.db, snapshotInput(orgA), at(3));
     if (pending.outcome === 'ignored') throw new Error('expected a write');
     await appendSyncLog(backend.db, [
@@ -43,9 +41,9 @@ describeEachBackend('tenant isolation', (backend) => {
     const before = await countQueue(backend.db, orgA);
 
     // Org B uses A's ids, email and contact id everywhere it can.
-    expect(await getOutboxRow(backend.db, orgB, failed.row.id)).toBeNull();
+    expect(await getOutboxRow(backend.db, orgB, failed.id)).toBeNull();
     expect(await getOutboxRowByEmail(backend.db, orgB, email)).toBeNull();
-    expect(await retryFailedRows(backend.db, orgB, [failed.row.id], at(4))).toBe(0);
+    expect(await retryFailedRows(backend.db, orgB, [failed.id], at(4))).toBe(0);
     expect(await retryFailedRows(backend.db, orgB, undefined, at(4))).toBe(0);
     expect(await listFailures(backend.db, orgB)).toEqual({ items: [], total: 0, nextCursor: null });
     expect(await countQueue(backend.db, orgB)).toEqual({ pending: 0, failed: 0, held: 0 });
@@ -63,7 +61,7 @@ describeEachBackend('tenant isolation', (backend) => {
 
     // Org A is untouched.
     expect(await countQueue(backend.db, orgA)).toEqual(before);
-    expect(await getOutboxRow(backend.db, orgA, failed.row.id)).toMatchObject({ status: 'failed' });
+    expect(await getOutboxRow(backend.db, orgA, failed.id)).toMatchObject({ status: 'failed' });
     expect(await getOutboxRowByEmail(backend.db, orgA, email)).toMatchObject({ status: 'done', hubspotContactId: '700' });
     expect(await listSyncLog(backend.db, orgA)).toHaveLength(1);
     expect((await getConnection(backend.db, orgA))?.status).toBe('connected');

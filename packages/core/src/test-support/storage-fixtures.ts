@@ -4,8 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ConnectionStatus } from '../integration/types.js';
 import { saveConnection } from '../storage/connections-repository.js';
-import type { SnapshotInput } from '../storage/outbox-repository.js';
+import { upsertSnapshot, type OutboxError, type SnapshotInput } from '../storage/outbox-repository.js';
+import { sanitizeErrorDetails, sanitizeErrorMessage, toOutboxRow, type OutboxDbRow, type OutboxRow } from '../storage/rows.js';
 import type { Connection, ConnectionInput } from '../storage/rows.js';
+import { queryRows } from '../storage/sql.js';
 import type { Db } from '../storage/sql.js';
 
 /** A fixed instant tests count from; `at(seconds)` is T0 + seconds. */
@@ -47,7 +49,27 @@ export async function seedConnection(
   return saveConnection(db, connectionInput(orgId, { status, ...overrides }), T0);
 }
 
-export function snapshotInput(orgId: string, overrides: Partial<SnapshotInput> = {}): SnapshotInput {
+/** A snapshot for the storage suites; `failed` makes `insertSnapshot` leave it failed with that reason. */
+export type SnapshotFixture = SnapshotInput & { failed?: OutboxError };
+
+/**
+ * Stores a snapshot as enqueue would and, with `failed`, settles it failed as delivery would after
+ * HubSpot refused it (the state the failures list, retry and dismiss work on).
+ */
+export async function insertSnapshot(db: Db, input: SnapshotFixture, now: Date = T0): Promise<OutboxRow> {
+  const { failed, ...snapshot } = input;
+  const result = await upsertSnapshot(db, snapshot, now);
+  if (result.outcome === 'ignored') throw new Error(`expected a write, got ${result.reason}`);
+  if (failed === undefined) return result.row;
+  const rows = await queryRows<OutboxDbRow>(
+    db,
+    `UPDATE hubspot_outbox SET status = 'failed', last_error_code = ?, last_error_message = ?, last_error_details = CAST(? AS jsonb), updated_at = ? WHERE id = ? RETURNING *`,
+    [failed.code, sanitizeErrorMessage(failed.message), JSON.stringify(sanitizeErrorDetails(failed.details ?? {})), now, result.row.id],
+  );
+  return toOutboxRow(rows[0]!);
+}
+
+export function snapshotInput(orgId: string, overrides: Partial<SnapshotFixture> = {}): SnapshotFixture {
   const email = overrides.email ?? `candidate-${randomUUID().slice(0, 8)}@example.com`;
   const inviteId = overrides.inviteId ?? `inv_${randomUUID().slice(0, 8)}`;
   return {
