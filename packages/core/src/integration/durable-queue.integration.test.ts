@@ -191,6 +191,33 @@ describeEachBackend('the durable integration', (backend) => {
     });
   });
 
+  describe('invalid snapshots', () => {
+    it('a newer invalid invite never erases a valid one: the held valid result still lands after reconnect, the invalid one is listed apart', async () => {
+      await connectOrg(integration, emulator, { orgId });
+      emulator.uninstall(HUB);
+      await integration.enqueue(completedInvite(orgId, 1, { id: 'inv_valid', updatedAt: '2026-05-17T14:00:00.000Z' }));
+      await integration.drain();
+      expect((await integration.status(orgId)).status).toBe('must_reconnect');
+      // The same candidate, a newer invite, IQ 170: invalid.
+      const invalid = await integration.enqueue(
+        completedInvite(orgId, 1, { id: 'inv_invalid', updatedAt: '2026-05-18T09:00:00.000Z', tests: [{ slug: 'iq', status: 'completed', completedAt: '2026-05-18T09:00:00Z', result: { score: 170 } }] }),
+      );
+      expect(invalid).toMatchObject({ queued: true, failed: { code: 'INVALID_INVITE' } });
+      expect((await integration.status(orgId)).queue).toEqual({ pending: 0, failed: 1, held: 1 });
+
+      await connectOrg(integration, emulator, { orgId });
+      expect((await integration.drain()).pushed).toBe(1);
+      expect(emulator.contact(HUB, 'candidate.1@example.com')?.properties.jc_invitation_id).toBe('inv_valid');
+      const failures = await integration.failures(orgId);
+      expect(failures.items).toEqual([expect.objectContaining({ inviteId: 'inv_invalid', code: 'INVALID_INVITE', retryable: false })]);
+      // Correcting the invite in the host supersedes the failure, and the correction is pushed.
+      await integration.enqueue(completedInvite(orgId, 1, { id: 'inv_invalid', updatedAt: '2026-05-18T10:00:00.000Z' }));
+      expect((await integration.failures(orgId)).total).toBe(0);
+      expect((await integration.drain()).pushed).toBe(1);
+      expect(emulator.contact(HUB, 'candidate.1@example.com')?.properties.jc_invitation_id).toBe('inv_invalid');
+    });
+  });
+
   describe('outbox', () => {
     it('enqueues inside the host transaction: a rollback leaves nothing, a commit pushes at once', async () => {
       const pushing = createTestIntegration(backend.db, emulator, { clock, pushOnEnqueue: true });
