@@ -1,82 +1,179 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMemoryPortalBudget, type PortalBudget } from '../budget/portal-budget.js';
 import { HubSpotCallError } from '../hubspot/hubspot-call-error.js';
 import { silentLogger } from '../ports/ports.js';
-import { PortalRateLimiter, RateLimiterRegistry } from './portal-rate-limiter.js';
+import { PortalRateLimiter, RateLimiterRegistry, type PortalRateLimitOptions } from './portal-rate-limiter.js';
 
-const fast = { maxRequests: 5, intervalMs: 300, safetyMarginMs: 20, concurrency: 10 };
+const options: PortalRateLimitOptions = { maxRequests: 5, intervalMs: 1_000, safetyMarginMs: 10, concurrency: 10, leaseMs: 5_000 };
 
-/** Largest number of task starts inside any window of `windowMs`. */
+/** Largest number of starts inside any window of `windowMs` (a start at exactly +window is outside). */
 function maxInWindow(starts: number[], windowMs: number): number {
+  const sorted = [...starts].sort((a, b) => a - b);
   let best = 0;
-  for (let i = 0; i < starts.length; i += 1) {
+  for (let i = 0; i < sorted.length; i += 1) {
     let count = 0;
-    for (let j = i; j < starts.length && starts[j]! - starts[i]! < windowMs; j += 1) count += 1;
+    for (let j = i; j < sorted.length && sorted[j]! - sorted[i]! < windowMs; j += 1) count += 1;
     best = Math.max(best, count);
   }
   return best;
 }
 
+/** Fake timers drive both the limiter's waits and the memory budget's clock (Date.now). */
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('PortalRateLimiter', () => {
-  it('never starts more than the cap inside any rolling window', async () => {
-    const limiter = new PortalRateLimiter(1, fast, silentLogger);
-    const starts: number[] = [];
-    await Promise.all(Array.from({ length: 17 }, () => limiter.schedule(async () => starts.push(performance.now()))));
-    starts.sort((a, b) => a - b);
-    expect(starts).toHaveLength(17);
-    expect(maxInWindow(starts, fast.intervalMs)).toBeLessThanOrEqual(5);
-    // 17 tasks at 5 per window need at least three more windows after the first burst.
-    expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(3 * fast.intervalMs);
+  it('never lets more than the ceiling arrive inside any rolling window, whatever the latency', async () => {
+    const limiter = new PortalRateLimiter(1, options, { logger: silentLogger });
+    const arrivals: number[] = [];
+    // Each call "arrives" anywhere between send and answer: here at the very end of a 300 ms call.
+    const call = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      arrivals.push(Date.now());
+    };
+    const all = Promise.all(Array.from({ length: 17 }, () => limiter.schedule(call)));
+    await vi.runAllTimersAsync();
+    await all;
+    expect(arrivals).toHaveLength(17);
+    expect(maxInWindow(arrivals, options.intervalMs)).toBeLessThanOrEqual(5);
   });
 
-  it('adopts the ceiling HubSpot announces without bursting past it', async () => {
-    const learned: number[] = [];
-    const limiter = new PortalRateLimiter(1, fast, silentLogger, (max) => learned.push(max));
+  it('keeps no more than `concurrency` calls in flight', async () => {
+    const limiter = new PortalRateLimiter(1, { ...options, maxRequests: 100, concurrency: 3 }, { logger: silentLogger });
+    let inFlight = 0;
+    let most = 0;
+    const all = Promise.all(
+      Array.from({ length: 12 }, () =>
+        limiter.schedule(async () => {
+          most = Math.max(most, (inFlight += 1));
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          inFlight -= 1;
+        }),
+      ),
+    );
+    await vi.runAllTimersAsync();
+    await all;
+    expect(most).toBe(3);
+  });
+
+  it('shares one budget between limiters (processes) on the same portal', async () => {
+    const budget = createMemoryPortalBudget();
+    const a = new PortalRateLimiter(1, options, { logger: silentLogger, budget });
+    const b = new PortalRateLimiter(1, options, { logger: silentLogger, budget });
     const starts: number[] = [];
-    await limiter.schedule(async () => {
-      starts.push(performance.now());
-      return { headers: { 'x-hubspot-ratelimit-max': '3' } };
-    });
+    const call = async () => {
+      starts.push(Date.now());
+    };
+    const all = Promise.all(Array.from({ length: 12 }, (_, index) => (index % 2 === 0 ? a : b).schedule(call)));
+    await vi.runAllTimersAsync();
+    await all;
+    expect(starts).toHaveLength(12);
+    expect(maxInWindow(starts, options.intervalMs)).toBeLessThanOrEqual(5);
+  });
+
+  it('adopts a lower ceiling from HubSpot, and never goes above a configured one', async () => {
+    const learned: number[] = [];
+    const limiter = new PortalRateLimiter(1, { ...options, ceiling: 5 }, { logger: silentLogger, onMaxLearned: (max) => learned.push(max) });
+    await limiter.schedule(async () => ({ status: 200, headers: { 'x-hubspot-ratelimit-max': '110' } }));
+    expect(limiter.maxRequests).toBe(5);
+    await limiter.schedule(async () => ({ status: 200, headers: { 'x-hubspot-ratelimit-max': '3' } }));
     expect(limiter.maxRequests).toBe(3);
-    expect(learned).toEqual([3]);
-    await Promise.all(Array.from({ length: 6 }, () => limiter.schedule(async () => starts.push(performance.now()))));
-    starts.sort((a, b) => a - b);
-    expect(maxInWindow(starts, fast.intervalMs)).toBeLessThanOrEqual(3);
+    expect(learned).toEqual([110, 3]);
+    const unbounded = new PortalRateLimiter(2, options, { logger: silentLogger });
+    await unbounded.schedule(async () => ({ status: 200, headers: { 'x-hubspot-ratelimit-max': '190' } }));
+    expect(unbounded.maxRequests).toBe(190);
   });
 
   it('learns from the headers of failed calls too', async () => {
-    const limiter = new PortalRateLimiter(1, fast, silentLogger);
+    const limiter = new PortalRateLimiter(1, options, { logger: silentLogger });
     const error = new HubSpotCallError('http', 500, 'boom', null, { 'x-hubspot-ratelimit-max': '9' });
     await expect(limiter.schedule(async () => Promise.reject(error))).rejects.toBe(error);
     expect(limiter.maxRequests).toBe(9);
   });
 
-  it('pauses after a 429 so the window can drain', async () => {
-    const limiter = new PortalRateLimiter(1, { ...fast, intervalMs: 1_000 }, silentLogger);
-    limiter.observe(429, {});
-    const started = performance.now();
+  it('pauses the whole portal on a 429 (Retry-After when given)', async () => {
+    const budget = spyBudget();
+    const limiter = new PortalRateLimiter(1, options, { logger: silentLogger, budget });
+    const error = new HubSpotCallError('http', 429, 'slow down', null, { 'retry-after': '1' });
+    await expect(limiter.schedule(async () => Promise.reject(error))).rejects.toBe(error);
+    await limiter.close();
+    expect(budget.calls.pause).toEqual([1_000]);
+  });
+
+  it('caps the free slots when Remaining says the window is nearly spent', async () => {
+    const budget = spyBudget();
+    const limiter = new PortalRateLimiter(1, options, { logger: silentLogger, budget });
+    await limiter.schedule(async () => ({ status: 200, headers: { 'x-hubspot-ratelimit-max': '5', 'x-hubspot-ratelimit-remaining': '4' } }));
+    await limiter.schedule(async () => ({ status: 200, headers: { 'x-hubspot-ratelimit-max': '5', 'x-hubspot-ratelimit-remaining': '0' } }));
+    await limiter.close();
+    expect(budget.calls.limitFree).toEqual([0]);
+  });
+
+  it('keeps the slot of a cancelled call for its lease (it may still arrive)', async () => {
+    const budget = spyBudget();
+    const limiter = new PortalRateLimiter(1, options, { logger: silentLogger, budget });
+    await expect(limiter.schedule(async () => Promise.reject(new HubSpotCallError('aborted', null, 'cancelled', null, {})))).rejects.toThrow('cancelled');
+    await limiter.schedule(async () => ({ status: 200, headers: {} }));
+    await limiter.close();
+    expect(budget.calls.release).toEqual([options.intervalMs + options.safetyMarginMs]);
+  });
+
+  it('a call cancelled while it waits never takes a slot', async () => {
+    const limiter = new PortalRateLimiter(1, { ...options, maxRequests: 1 }, { logger: silentLogger });
     await limiter.schedule(async () => undefined);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(90);
+    const controller = new AbortController();
+    const waiting = limiter.schedule(async () => 'never', controller.signal);
+    controller.abort(new Error('stop'));
+    await expect(waiting).rejects.toThrow('stop');
+    expect(limiter.load).toBe(0);
   });
 });
 
 describe('RateLimiterRegistry', () => {
   it('gives each portal its own budget: a saturated portal does not hold another back', async () => {
-    const registry = new RateLimiterRegistry({ ...fast, maxRequests: 1, intervalMs: 2_000 }, silentLogger);
+    const registry = new RateLimiterRegistry({ ...options, maxRequests: 1 }, { logger: silentLogger });
     const busy = registry.forPortal(1);
     const idle = registry.forPortal(2);
     expect(registry.forPortal(1)).toBe(busy);
-    void busy.schedule(async () => undefined);
-    const queued = busy.schedule(async () => 'late');
-    const started = performance.now();
-    await idle.schedule(async () => undefined);
-    expect(performance.now() - started).toBeLessThan(500);
+    await busy.schedule(async () => undefined);
+    let late = false;
+    const queued = busy.schedule(async () => (late = true)).catch(() => 'cleared');
+    let ranIdle = false;
+    await idle.schedule(async () => (ranIdle = true));
+    expect(ranIdle).toBe(true);
+    expect(late).toBe(false);
     await registry.close();
-    await expect(Promise.race([queued, new Promise((resolve) => setTimeout(() => resolve('cleared'), 50))])).resolves.toBe('cleared');
+    await expect(queued).resolves.toBe('cleared');
   });
 
   it('starts a portal from the ceiling learned earlier', () => {
-    const registry = new RateLimiterRegistry(fast, silentLogger);
+    const registry = new RateLimiterRegistry(options, { logger: silentLogger });
     expect(registry.forPortal(7, 190).maxRequests).toBe(190);
     expect(registry.forPortal(8).maxRequests).toBe(5);
   });
 });
+
+function spyBudget(): PortalBudget & { calls: { pause: number[]; limitFree: number[]; release: number[] } } {
+  const inner = createMemoryPortalBudget();
+  const calls = { pause: [] as number[], limitFree: [] as number[], release: [] as number[] };
+  return {
+    calls,
+    take: (portalId, request) => inner.take(portalId, request),
+    release: (portalId, slots, token, afterMs) => {
+      calls.release.push(afterMs);
+      return inner.release(portalId, slots, token, afterMs);
+    },
+    pause: (portalId, ms) => {
+      calls.pause.push(ms);
+      return inner.pause(portalId, ms);
+    },
+    limitFree: (portalId, max, remaining, afterMs) => {
+      calls.limitFree.push(remaining);
+      return inner.limitFree(portalId, max, remaining, afterMs);
+    },
+  };
+}

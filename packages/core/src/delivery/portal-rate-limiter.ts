@@ -1,4 +1,4 @@
-import PQueue from 'p-queue';
+import { createMemoryPortalBudget, type PortalBudget } from '../budget/portal-budget.js';
 import { HubSpotCallError } from '../hubspot/hubspot-call-error.js';
 import type { Logger } from '../ports/ports.js';
 
@@ -7,212 +7,284 @@ export interface PortalRateLimitOptions {
   maxRequests: number;
   intervalMs: number;
   /**
-   * Added to our window so requests that reach HubSpot a little later than we sent them never land
-   * in the same rolling window as the one they replace (network jitter would otherwise cost 429s).
+   * Added to the window after each answer: HubSpot's own window may count in coarser steps than
+   * ours. (Arrival jitter needs no margin: a slot frees a window after the answer, see PortalBudget.)
    */
   safetyMarginMs: number;
-  /** Requests in flight at once per portal. */
+  /** Requests in flight at once per portal, in this process. */
   concurrency: number;
+  /**
+   * How long a slot stays taken when its call never answers: at least the request timeout, so a
+   * request still on its way (a cancelled call's socket is left to finish) cannot arrive after it.
+   */
+  leaseMs: number;
+  /**
+   * A ceiling the host chose (`rateLimit.maxRequests`): HubSpot's `X-HubSpot-RateLimit-Max` may
+   * lower the budget but never raise it above this. Without one, the header's value is used.
+   */
+  ceiling?: number;
 }
 
 export const DEFAULT_PORTAL_RATE_LIMIT: PortalRateLimitOptions = {
   maxRequests: 100,
   intervalMs: 10_000,
-  safetyMarginMs: 250,
+  safetyMarginMs: 100,
   concurrency: 8,
+  leaseMs: 40_000,
 };
 
+export interface PortalRateLimiterDeps {
+  logger: Logger;
+  /** Where the portal's slots live: PostgreSQL for every process, or memory for this one. */
+  budget?: PortalBudget;
+  /** Called with HubSpot's own ceiling when a header announces a new one (stored on the connection). */
+  onMaxLearned?: (max: number) => void;
+}
+
+interface Waiter {
+  resolve: (grant: Grant) => void;
+  reject: (error: unknown) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+interface Grant {
+  slot: number;
+  token: string;
+}
+
+/** After a take that found no slot: retry within this (plus jitter) when another process held the free ones. */
+const CONTENDED_RETRY_MS = 10;
+/** When the budget store fails (the database is unreachable): wait this long before asking again. */
+const STORE_RETRY_MS = 1_000;
+
 /**
- * One portal's budget: a p-queue in strict (sliding window) mode, matching HubSpot's rolling
- * ten-second window. It learns the real ceiling from `X-HubSpot-RateLimit-Max` and pauses when
- * `X-HubSpot-RateLimit-Remaining` says another sender has used the budget up. Portals each get their
- * own limiter, so one slow or failing portal never holds another back.
+ * One portal's limiter in this process: a FIFO of calls, at most `concurrency` in flight, each
+ * holding one slot of the portal's budget (shared with every other process when the budget is
+ * PostgreSQL's). It learns the ceiling and interval from HubSpot's headers, frees fewer slots when
+ * `X-HubSpot-RateLimit-Remaining` says the window is nearly spent, and pauses the whole portal
+ * (every process) on a 429.
  */
 export class PortalRateLimiter {
-  private queue: PQueue;
+  private readonly budget: PortalBudget;
+  private readonly waiting: Waiter[] = [];
+  private inFlight = 0;
+  private taking = false;
+  private closed = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  /** HubSpot's ceiling as last announced (or as configured until it speaks). */
+  private announcedMax: number;
   private max: number;
-  /**
-   * Our share of the budget (AIMD, as TCP does): halved on a 429, grown back by a tenth of the
-   * ceiling each quiet window. Alone on a portal it stays at the ceiling; when other processes send
-   * to the same portal (several host instances, each with its own limiter) they settle on shares
-   * that add up to what HubSpot allows instead of drowning in 429s.
-   */
-  private share: number;
-  private lastShareChange = 0;
-  private readonly starts: number[] = [];
-  private pauseTimer: NodeJS.Timeout | undefined;
+  private intervalMs: number;
+  /** Budget-store calls not yet finished: close() waits for them. */
+  private readonly pending = new Set<Promise<unknown>>();
 
   constructor(
     readonly portalId: number,
     private readonly options: PortalRateLimitOptions,
-    private readonly logger: Logger,
-    private readonly onMaxLearned?: (max: number) => void,
+    private readonly deps: PortalRateLimiterDeps,
   ) {
-    this.max = options.maxRequests;
-    this.share = this.max;
-    this.queue = this.createQueue(this.max);
-  }
-
-  /** Requests per window this process currently allows itself (at most the ceiling). */
-  get currentShare(): number {
-    return this.share;
+    this.budget = deps.budget ?? createMemoryPortalBudget();
+    this.announcedMax = options.maxRequests;
+    this.max = this.capped(options.maxRequests);
+    this.intervalMs = options.intervalMs;
   }
 
   get maxRequests(): number {
     return this.max;
   }
 
-  /** Tasks waiting for a slot plus those in flight. */
+  /** Calls waiting for a slot plus those in flight. */
   get load(): number {
-    return this.queue.size + this.queue.pending;
+    return this.waiting.length + this.inFlight;
   }
 
   /**
-   * Runs one HubSpot call when the window has room, and learns from its answer: the rate-limit
-   * headers of a response (`{ headers }`) or of a failed call (HubSpotCallError).
+   * Runs one HubSpot call when the portal's budget has a slot, and learns from its answer: the
+   * rate-limit headers of a response (`{ headers }`) or of a failed call (HubSpotCallError).
    */
-  schedule<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const queue = this.queue;
-    return queue.add(
-      async () => {
-        await this.waitForShare(signal);
-        this.recordStart(Date.now());
-        try {
-          const result = await task();
-          const headers = (result as { headers?: unknown } | null)?.headers;
-          if (headers && typeof headers === 'object') this.observe(200, headers as Record<string, string>);
-          return result;
-        } catch (error) {
-          if (error instanceof HubSpotCallError && error.status !== null) this.observe(error.status, error.headers);
-          throw error;
-        }
-      },
-      { signal },
-    ) as Promise<T>;
+  async schedule<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const grant = await this.acquire(signal);
+    let status: number | null = null;
+    let headers: Record<string, string> = {};
+    // A call cancelled mid-flight may still reach HubSpot later: its slot stays taken for the lease.
+    let answered = true;
+    try {
+      const result = await task();
+      const resultHeaders = (result as { headers?: unknown } | null)?.headers;
+      if (resultHeaders && typeof resultHeaders === 'object') {
+        headers = resultHeaders as Record<string, string>;
+        status = Number((result as { status?: unknown }).status) || 200;
+      }
+      return result;
+    } catch (error) {
+      if (error instanceof HubSpotCallError) {
+        status = error.status;
+        headers = error.headers;
+        if (error.kind === 'aborted') answered = false;
+      }
+      throw error;
+    } finally {
+      this.inFlight -= 1;
+      if (answered) this.track(this.budget.release(this.portalId, [grant.slot], grant.token, this.intervalMs + this.options.safetyMarginMs));
+      if (status !== null) this.observe(status, headers);
+      this.pump();
+    }
   }
 
-  /** Feed every response's status and headers here. */
+  /** Learns from one answer's status and headers (schedule() calls it for every call it runs). */
   observe(status: number, headers: Record<string, string>): void {
+    const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds']);
+    if (Number.isInteger(interval) && interval > 0) this.intervalMs = interval;
     const max = Number(headers['x-hubspot-ratelimit-max']);
-    if (Number.isInteger(max) && max > 0 && max !== this.max) this.adoptMax(max);
-    const remaining = Number(headers['x-hubspot-ratelimit-remaining']);
-    const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds']) || this.options.intervalMs;
+    if (Number.isInteger(max) && max > 0 && max !== this.announcedMax) this.adoptMax(max);
+    const window = this.intervalMs + this.options.safetyMarginMs;
     if (status === 429) {
-      // We over-sent (another process or app shares the budget): halve our share and stop for a
-      // tenth of the window.
-      this.shrinkShare();
-      this.pauseFor(Math.ceil(interval / 10));
-    } else if (headers['x-hubspot-ratelimit-remaining'] !== undefined && Number.isFinite(remaining) && remaining <= 0 && this.sentInWindow() < this.max) {
-      // The window is spent, and not by us alone (another process or app shares the budget):
-      // hold back one slot's worth. When our own requests used it up, the queue already waits.
-      this.pauseFor(Math.ceil(interval / this.max));
+      // Our slots say there was room, so something outside them sends too (another deployment of
+      // the app, or HubSpot counts differently): every process stops for a while.
+      const retryAfter = Number(headers['retry-after']);
+      const ms = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : Math.ceil(this.intervalMs / 10);
+      this.deps.logger.info('hubspot rate limit: 429, pausing the portal', { portalId: this.portalId, ms });
+      this.track(this.budget.pause(this.portalId, Math.min(ms, window)));
+      return;
+    }
+    const remaining = Number(headers['x-hubspot-ratelimit-remaining']);
+    const announced = Number.isInteger(max) && max > 0 ? max : this.announcedMax;
+    // Nearly spent by HubSpot's count: make sure we do not believe in more free slots than it has.
+    if (headers['x-hubspot-ratelimit-remaining'] !== undefined && Number.isFinite(remaining) && remaining <= Math.max(1, Math.floor(announced * 0.05))) {
+      this.track(this.budget.limitFree(this.portalId, this.max, Math.max(0, remaining), window));
     }
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.pauseTimer);
-    this.queue.clear();
-    await this.queue.onIdle();
+    this.closed = true;
+    clearTimeout(this.wakeTimer);
+    const error = Object.assign(new Error('The rate limiter was closed'), { name: 'AbortError' });
+    for (const waiter of this.waiting.splice(0)) this.settleWaiter(waiter, () => waiter.reject(error));
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private createQueue(max: number): PQueue {
-    return new PQueue({
-      concurrency: this.options.concurrency,
-      intervalCap: max,
-      interval: this.options.intervalMs + this.options.safetyMarginMs,
-      strict: true,
+  private acquire(signal?: AbortSignal): Promise<Grant> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.closed) return Promise.reject(Object.assign(new Error('The rate limiter was closed'), { name: 'AbortError' }));
+    return new Promise<Grant>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal };
+      if (signal) {
+        waiter.onAbort = () => {
+          const index = this.waiting.indexOf(waiter);
+          if (index >= 0) this.waiting.splice(index, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.waiting.push(waiter);
+      this.pump();
     });
   }
 
-  private shrinkShare(): void {
-    const now = Date.now();
-    // Many requests in flight answer 429 together; that is one signal, not many.
-    if (now - this.lastShareChange < this.options.intervalMs / 2) return;
-    this.share = Math.max(1, Math.floor(this.share / 2));
-    this.lastShareChange = now;
-    this.logger.info('hubspot rate limit: sharing the portal budget', { portalId: this.portalId, share: this.share, max: this.max });
+  private settleWaiter(waiter: Waiter, settle: () => void): void {
+    if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+    settle();
   }
 
-  private growShare(now: number): void {
-    if (this.share >= this.max || now - this.lastShareChange < this.options.intervalMs) return;
-    this.share = Math.min(this.max, this.share + Math.max(1, Math.round(this.max / 10)));
-    this.lastShareChange = now;
+  /** Takes as many slots as there are waiting calls (up to the concurrency left) in one store call. */
+  private pump(): void {
+    if (this.taking || this.closed || this.wakeTimer !== undefined) return;
+    const want = Math.min(this.waiting.length, this.options.concurrency - this.inFlight);
+    if (want <= 0) return;
+    this.taking = true;
+    const leaseMs = this.options.leaseMs + this.intervalMs + this.options.safetyMarginMs;
+    const take = this.budget.take(this.portalId, { max: this.max, count: want, leaseMs });
+    this.track(take);
+    take.then(
+      ({ slots, token, waitMs }) => {
+        this.taking = false;
+        const unused: number[] = [];
+        for (const slot of slots) {
+          const waiter = this.waiting.shift();
+          if (!waiter || this.closed) {
+            unused.push(slot);
+            continue;
+          }
+          this.inFlight += 1;
+          this.settleWaiter(waiter, () => waiter.resolve({ slot, token }));
+        }
+        // Taken for calls that were cancelled meanwhile: never sent, so free at once.
+        if (unused.length > 0) this.track(this.budget.release(this.portalId, unused, token, 0));
+        if (slots.length < want && this.waiting.length > 0) {
+          // The window is full: come back when the store says the next slot frees. A slot held by
+          // a call in flight frees a window after its answer at the earliest, so never wait longer.
+          const window = this.intervalMs + this.options.safetyMarginMs;
+          this.wake(waitMs > 0 ? Math.min(waitMs, window) + 1 : CONTENDED_RETRY_MS + Math.random() * CONTENDED_RETRY_MS);
+        } else {
+          this.pump();
+        }
+      },
+      (error: unknown) => {
+        this.taking = false;
+        if (this.closed) return;
+        this.deps.logger.warn('hubspot rate limit: could not take from the portal budget; retrying', { portalId: this.portalId, message: (error as Error).message });
+        this.wake(STORE_RETRY_MS);
+      },
+    );
   }
 
-  /** Waits until a request fits our share of the window (the queue alone enforces the ceiling). */
-  private async waitForShare(signal?: AbortSignal): Promise<void> {
-    for (;;) {
-      const now = Date.now();
-      this.growShare(now);
-      const windowMs = this.options.intervalMs + this.options.safetyMarginMs;
-      while (this.starts.length > 0 && this.starts[0]! < now - windowMs) this.starts.shift();
-      if (this.starts.length < this.share) return;
-      const frees = this.starts[this.starts.length - this.share]! + windowMs - now + 1;
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, Math.max(1, frees));
-        signal?.addEventListener('abort', () => {
-          clearTimeout(timer);
-          reject(signal.reason);
-        }, { once: true });
-      });
-    }
+  private wake(ms: number): void {
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.pump();
+    }, Math.max(1, Math.ceil(ms)));
   }
 
-  private sentInWindow(): number {
-    const horizon = Date.now() - this.options.intervalMs - this.options.safetyMarginMs;
-    return this.starts.filter((start) => start >= horizon).length;
+  private track(promise: Promise<unknown>): void {
+    const tracked = promise.catch((error: unknown) => {
+      this.deps.logger.warn('hubspot rate limit: portal budget update failed', { portalId: this.portalId, message: (error as Error).message });
+    });
+    this.pending.add(tracked);
+    void tracked.finally(() => this.pending.delete(tracked));
   }
 
-  private recordStart(at: number): void {
-    this.starts.push(at);
-    const horizon = at - this.options.intervalMs - this.options.safetyMarginMs;
-    while (this.starts.length > 0 && this.starts[0]! < horizon) this.starts.shift();
+  private capped(max: number): number {
+    return this.options.ceiling === undefined ? max : Math.max(1, Math.min(this.options.ceiling, max));
   }
 
-  /**
-   * p-queue cannot change its cap in place, so a new ceiling gets a new queue. The requests we sent
-   * in the current window are carried over as placeholder tasks so the switch cannot burst.
-   */
   private adoptMax(max: number): void {
-    this.logger.info('hubspot rate limit learned from headers', { portalId: this.portalId, previous: this.max, max });
-    this.max = max;
-    const previous = this.queue;
-    const next = this.createQueue(max);
-    // Requests in flight were recorded when they started, so the window count covers them too.
-    const usedInWindow = this.sentInWindow();
-    for (let index = 0; index < Math.min(usedInWindow, max); index += 1) void next.add(async () => {});
-    if (previous.isPaused) next.pause();
-    this.queue = next;
-    this.onMaxLearned?.(max);
-  }
-
-  private pauseFor(ms: number): void {
-    const queue = this.queue;
-    queue.pause();
-    clearTimeout(this.pauseTimer);
-    this.pauseTimer = setTimeout(() => queue.start(), ms);
-    this.pauseTimer.unref?.();
+    const previous = this.max;
+    this.announcedMax = max;
+    this.max = this.capped(max);
+    if (this.max !== previous) this.deps.logger.info('hubspot rate limit learned from headers', { portalId: this.portalId, previous, max: this.max, announced: max });
+    this.deps.onMaxLearned?.(max);
   }
 }
 
-/** Limiters per portal, created on first use. */
+export interface RateLimiterRegistryDeps {
+  logger: Logger;
+  /** Shared by every portal's limiter; default: in memory (this process only). */
+  budget?: PortalBudget;
+  onMaxLearned?: (portalId: number, max: number) => void;
+}
+
+/** Limiters per portal, created on first use, all drawing on one budget store. */
 export class RateLimiterRegistry {
   private readonly limiters = new Map<number, PortalRateLimiter>();
+  private readonly budget: PortalBudget;
 
   constructor(
     private readonly defaults: PortalRateLimitOptions,
-    private readonly logger: Logger,
-    private readonly onMaxLearned?: (portalId: number, max: number) => void,
-  ) {}
+    private readonly deps: RateLimiterRegistryDeps,
+  ) {
+    this.budget = deps.budget ?? createMemoryPortalBudget();
+  }
 
+  /** `knownMax`: the ceiling HubSpot announced earlier (stored on the connection). */
   forPortal(portalId: number, knownMax?: number | null): PortalRateLimiter {
     let limiter = this.limiters.get(portalId);
     if (!limiter) {
       limiter = new PortalRateLimiter(
         portalId,
         { ...this.defaults, maxRequests: knownMax ?? this.defaults.maxRequests },
-        this.logger,
-        (max) => this.onMaxLearned?.(portalId, max),
+        { logger: this.deps.logger, budget: this.budget, onMaxLearned: (max) => this.deps.onMaxLearned?.(portalId, max) },
       );
       this.limiters.set(portalId, limiter);
     }

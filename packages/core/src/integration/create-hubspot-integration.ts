@@ -1,5 +1,7 @@
 import { createConnectionAdmin } from '../connections/connection-admin.js';
+import { createConnectionHealth } from '../connections/connection-health.js';
 import { createConnectionState } from '../connections/connection-state.js';
+import { reencryptTokens } from '../crypto/reencrypt-tokens.js';
 import { createTokenCipher } from '../crypto/token-cipher.js';
 import { createBootstrapRunner } from '../delivery/bootstrap-runner.js';
 import { createContactDelivery } from '../delivery/contact-delivery.js';
@@ -7,6 +9,7 @@ import { createDispatcher } from '../delivery/dispatcher.js';
 import { createDrain } from '../delivery/drain.js';
 import { createCallRunner } from '../delivery/hubspot-call-runner.js';
 import { DEFAULT_PORTAL_RATE_LIMIT, RateLimiterRegistry } from '../delivery/portal-rate-limiter.js';
+import { createPortalBudget } from '../budget/postgres-portal-budget.js';
 import { createOutcomeSettler } from '../delivery/settle-outcomes.js';
 import { HubSpotKitError } from '../errors.js';
 import { createCrmApi } from '../hubspot/crm-api.js';
@@ -37,14 +40,25 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
   const cipher = createTokenCipher(options.encryption);
   const oauth = createOAuthClient({ ...options.hubspot, apiBase: settings.apiBase, authBase: settings.authBase, fetch: ctx.fetch, timeoutMs: settings.requestTimeoutMs });
   const tokens = createTokenKeeper({ db, oauth, cipher, clock, logger, notifier: ctx.notifier, refreshAheadMs: settings.refreshAheadMs, random: ctx.random, policy: settings.retryPolicy });
+  // One budget per portal for every process on this database (PGlite: this process alone). A
+  // host's rateLimit.maxRequests is a ceiling HubSpot's headers may lower but not raise.
   const limiters = new RateLimiterRegistry(
-    { ...DEFAULT_PORTAL_RATE_LIMIT, maxRequests: settings.rateLimit.maxRequests ?? DEFAULT_PORTAL_RATE_LIMIT.maxRequests, intervalMs: settings.rateLimit.intervalMs ?? DEFAULT_PORTAL_RATE_LIMIT.intervalMs },
-    logger,
-    (portalId, max) => {
-      void db('hubspot_connections')
-        .where({ portal_id: portalId })
-        .update({ rate_limit_max: max })
-        .catch((error: unknown) => logger.warn('could not store the learned rate limit', { portalId, message: (error as Error).message }));
+    {
+      ...DEFAULT_PORTAL_RATE_LIMIT,
+      maxRequests: settings.rateLimit.maxRequests ?? DEFAULT_PORTAL_RATE_LIMIT.maxRequests,
+      intervalMs: settings.rateLimit.intervalMs ?? DEFAULT_PORTAL_RATE_LIMIT.intervalMs,
+      leaseMs: settings.requestTimeoutMs + DEFAULT_PORTAL_RATE_LIMIT.safetyMarginMs,
+      ceiling: settings.rateLimit.maxRequests,
+    },
+    {
+      logger,
+      budget: createPortalBudget(db),
+      onMaxLearned: (portalId, max) => {
+        void db('hubspot_connections')
+          .where({ portal_id: portalId })
+          .update({ rate_limit_max: max })
+          .catch((error: unknown) => logger.warn('could not store the learned rate limit', { portalId, message: (error as Error).message }));
+      },
     },
   );
   const crm = createCrmApi({ apiBase: settings.apiBase, timeoutMs: settings.requestTimeoutMs });
@@ -58,7 +72,8 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
   const connect = createConnectFlow(ctx, { oauth, cipher, tokens, bootstrap, nudge });
   const admin = createConnectionAdmin(ctx, { oauth, cipher, tokens, bootstrap, connectionState, nudge });
   const queue = createEnqueue(ctx, { nudge });
-  const maintenance = createMaintenance(ctx);
+  const health = createConnectionHealth(ctx, { oauth, cipher, tokens, connectionState });
+  const maintenance = createMaintenance(ctx, { health });
   const webhooks = createWebhookHandler({ db, clientSecret: options.hubspot.clientSecret, clock, logger });
   const exclusive = createExclusiveRunner(db);
 
@@ -98,6 +113,7 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
     connectedOrgIds: () => listConnectedOrgIds(db),
     runExclusive: (lockName, task) => exclusive.runExclusive(lockName, task),
     handleWebhook: (request) => webhooks.handle(request),
+    reencryptTokens: (reencryptOptions) => reencryptTokens(ctx, cipher, reencryptOptions),
     async close() {
       shutdown.abort(new HubSpotKitError('SHUTTING_DOWN', 'integration closed'));
       await dispatcher.close();

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { isSingleConnection, withAdvisoryLock } from './database.js';
 import * as createHubSpotTables from './migrations/001-create-hubspot-tables.js';
 import * as structuredErrors from './migrations/002-structured-errors.js';
+import * as portalBudget from './migrations/003-portal-budget.js';
 import * as invalidSnapshotsAndChecks from './migrations/004-invalid-snapshots-and-checks.js';
 
 /** Core's own bookkeeping tables, so the host's knex migrations never see (or clash with) ours. */
@@ -22,6 +23,7 @@ export interface HubSpotMigration {
 const MIGRATIONS: readonly HubSpotMigration[] = [
   { name: '001_create_hubspot_tables', migration: createHubSpotTables },
   { name: '002_structured_errors', migration: structuredErrors },
+  { name: '003_portal_budget', migration: portalBudget },
   { name: '004_invalid_snapshots_and_checks', migration: invalidSnapshotsAndChecks },
 ];
 

@@ -1,0 +1,108 @@
+import type { Clock } from '../ports/ports.js';
+
+/**
+ * A portal's request budget as numbered slots: a portal allowed `max` requests per rolling window
+ * has slots 0..max-1. Sending a request takes a slot; once HubSpot has answered, the slot frees one
+ * window after the answer. HubSpot counts a request when it arrives, which is always between our
+ * send and our receipt of the answer, so a slot re-used a window after the answer can never share
+ * a window with the request it replaces, however late the first one arrived (arrival jitter, a
+ * loaded machine) and however many processes take slots from the same store.
+ *
+ * `PortalBudget` is that store: in memory for one process (PGlite, tests) or in PostgreSQL for every
+ * process sharing the database (see postgres-portal-budget.ts). All times are the store's own
+ * clock (PostgreSQL's `clock_timestamp()`), so hosts with skewed clocks still agree.
+ */
+export interface PortalBudget {
+  /**
+   * Takes up to `count` free slots among the portal's first `max`. Each is held for `leaseMs` (a
+   * request that is never answered frees its slot then). `waitMs`: when the next slot frees, as far
+   * as the store knows now (0 = soon: another process is taking one right now).
+   */
+  take(portalId: number, request: { max: number; count: number; leaseMs: number }): Promise<TakeResult>;
+  /** The slots' requests were answered (or never sent): each frees `afterMs` from now. */
+  release(portalId: number, slots: readonly number[], token: string, afterMs: number): Promise<void>;
+  /** HubSpot answered 429: no slot of the portal frees before `ms` from now, for every process. */
+  pause(portalId: number, ms: number): Promise<void>;
+  /**
+   * HubSpot says only `remaining` requests are left in its window, so at most that many of our
+   * slots may be free: the others free `afterMs` from now (by then HubSpot's window has moved on).
+   */
+  limitFree(portalId: number, max: number, remaining: number, afterMs: number): Promise<void>;
+}
+
+export interface TakeResult {
+  slots: number[];
+  /** Identifies this take's hold: a release with another token (the lease lapsed, another took the slot) changes nothing. */
+  token: string;
+  waitMs: number;
+}
+
+interface Slot {
+  freeAt: number;
+  token: string | null;
+}
+
+/**
+ * The budget for one process: the same rules as the shared one, in memory. PGlite runs in one
+ * process, so nothing else can send for its portals through this database.
+ */
+export function createMemoryPortalBudget(clock: Clock = { now: () => Date.now() }): PortalBudget {
+  const portals = new Map<number, Slot[]>();
+  /** Per portal: no slot is handed out before this (a 429's pause). */
+  const pausedUntil = new Map<number, number>();
+  let nextToken = 0;
+
+  const slotsOf = (portalId: number, max: number): Slot[] => {
+    let slots = portals.get(portalId);
+    if (!slots) portals.set(portalId, (slots = []));
+    while (slots.length < max) slots.push({ freeAt: Number.NEGATIVE_INFINITY, token: null });
+    return slots;
+  };
+
+  return {
+    async take(portalId, { max, count, leaseMs }) {
+      const now = clock.now();
+      const slots = slotsOf(portalId, max);
+      const token = `m${(nextToken += 1)}`;
+      const paused = pausedUntil.get(portalId) ?? Number.NEGATIVE_INFINITY;
+      if (paused > now) return { slots: [], token, waitMs: paused - now };
+      const free = slots
+        .slice(0, max)
+        .map((slot, index) => ({ slot, index }))
+        .filter(({ slot }) => slot.freeAt <= now)
+        .sort((a, b) => a.slot.freeAt - b.slot.freeAt || a.index - b.index)
+        .slice(0, Math.max(0, count));
+      for (const { slot } of free) {
+        slot.freeAt = now + leaseMs;
+        slot.token = token;
+      }
+      const taken = new Set(free.map(({ index }) => index));
+      const later = slots.slice(0, max).filter((_, index) => !taken.has(index));
+      const next = later.length === 0 ? now + leaseMs : Math.min(...later.map((slot) => slot.freeAt));
+      return { slots: free.map(({ index }) => index).sort((a, b) => a - b), token, waitMs: Math.max(0, next - now) };
+    },
+    async release(portalId, released, token, afterMs) {
+      const slots = portals.get(portalId) ?? [];
+      const freeAt = clock.now() + afterMs;
+      for (const index of released) {
+        const slot = slots[index];
+        if (slot && slot.token === token) {
+          slot.freeAt = freeAt;
+          slot.token = null;
+        }
+      }
+    },
+    async pause(portalId, ms) {
+      pausedUntil.set(portalId, Math.max(pausedUntil.get(portalId) ?? Number.NEGATIVE_INFINITY, clock.now() + ms));
+    },
+    async limitFree(portalId, max, remaining, afterMs) {
+      const now = clock.now();
+      const free = slotsOf(portalId, max)
+        .slice(0, max)
+        .map((slot, index) => ({ slot, index }))
+        .filter(({ slot }) => slot.freeAt <= now)
+        .sort((a, b) => a.slot.freeAt - b.slot.freeAt || a.index - b.index);
+      for (const { slot } of free.slice(Math.max(0, remaining))) slot.freeAt = now + afterMs;
+    },
+  };
+}
