@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { DEFAULT_APP } from '@jobcannon/hubspot-emulator';
 import { createHubSpotIntegration, type AssessmentInvite, type HubSpotIntegration, type HubSpotIntegrationOptions } from '@jobcannon/hubspot-core';
 import {
+  TEST_BROWSER_NONCE,
   TEST_ENCRYPTION_KEY,
   TEST_REDIRECT_URI,
   TEST_RESULT_URL_BASE,
@@ -68,7 +69,7 @@ export async function openKit(label: string, emulator: RemoteEmulator, overrides
 
 /** connectOrg from the test harness, with the consent step over IPC: our connect URL, the emulator's consent, our callback. */
 export async function connect(integration: HubSpotIntegration, emulator: RemoteEmulator, orgId: string, hubId: number): Promise<void> {
-  const url = new URL(await integration.connectUrl({ orgId, userId: 'bench-admin' }));
+  const url = new URL(await integration.connectUrl({ orgId, userId: 'bench-admin', browserNonce: TEST_BROWSER_NONCE }));
   const state = url.searchParams.get('state') ?? '';
   const consent = await emulator.authorize({
     redirectUri: url.searchParams.get('redirect_uri') ?? TEST_REDIRECT_URI,
@@ -76,7 +77,7 @@ export async function connect(integration: HubSpotIntegration, emulator: RemoteE
     state,
     hubId,
   });
-  const result = await integration.completeOAuth({ code: consent.code ?? null, state });
+  const result = await integration.completeOAuth({ code: consent.code ?? null, state, expectedOrgId: orgId, expectedUserId: 'bench-admin', browserNonce: TEST_BROWSER_NONCE });
   if (!result.bootstrap.ok) throw new Error(`bootstrap of portal ${hubId} failed: ${JSON.stringify(result.bootstrap)}`);
 }
 

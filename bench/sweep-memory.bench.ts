@@ -201,10 +201,12 @@ async function connectThroughEmulator(db: HubSpotIntegrationOptions['db']): Prom
   const emulator = await startEmulator({ port: 0, seed: 5 });
   const integration: HubSpotIntegration = createHubSpotIntegration(integrationOptions(db, emulator.url));
   try {
-    const url = new URL(await integration.connectUrl({ orgId: ORG, userId: 'bench' }));
+    // The browser's nonce (a host keeps it in an HttpOnly cookie); the same admin finishes the connect.
+    const browserNonce = 'bench-browser-nonce-0123456789abcdef';
+    const url = new URL(await integration.connectUrl({ orgId: ORG, userId: 'bench', browserNonce }));
     const state = url.searchParams.get('state') ?? '';
     const consent = emulator.authorize({ redirectUri: url.searchParams.get('redirect_uri') ?? '', scope: (url.searchParams.get('scope') ?? '').split(' '), state });
-    await integration.completeOAuth({ code: consent.code ?? null, state });
+    await integration.completeOAuth({ code: consent.code ?? null, state, expectedOrgId: ORG, expectedUserId: 'bench', browserNonce });
   } finally {
     await integration.close();
     await emulator.close();

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 // The chaos suite's reproductions of bugs it found in core, kept as regression tests: each script
 // exits 1 while its bug is there and 0 once fixed (see chaos/README.md for what each one does).
-const fixed = ['deleted-property-fails-rows', 'lease-lapse-stale-overwrite', 'lost-advisory-lock'];
+const fixed = ['deleted-property-fails-rows', 'lease-lapse-stale-overwrite', 'lost-advisory-lock', 'workers-oversend-rate-limit'];
 
 describe('chaos regressions', () => {
   it.each(fixed)('%s stays fixed', (name) => {
