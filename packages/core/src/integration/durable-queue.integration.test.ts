@@ -191,6 +191,49 @@ describeEachBackend('the durable integration', (backend) => {
     });
   });
 
+  describe('idle connections and keys', () => {
+    it('notices an uninstall within one maintenance cycle with nothing pushed, and alerts once', async () => {
+      await connectOrg(integration, emulator, { orgId });
+      await integration.enqueue(completedInvite(orgId, 1));
+      await integration.drain();
+      emulator.uninstall(HUB);
+      // Pushed a moment ago: nothing to check yet.
+      expect((await integration.maintain()).connections).toMatchObject({ mustReconnect: 0 });
+      expect((await integration.status(orgId)).status).toBe('connected');
+      clock.advance(6 * 60_000);
+      const { connections } = await integration.maintain();
+      expect(connections).toMatchObject({ checked: 1, mustReconnect: 1 });
+      expect((await integration.status(orgId)).status).toBe('must_reconnect');
+      expect(notifier.sent.map((notification) => notification.kind)).toEqual(['must_reconnect']);
+      clock.advance(6 * 60_000);
+      expect((await integration.maintain()).connections.checked).toBe(0);
+      expect(notifier.sent).toHaveLength(1);
+    });
+
+    it('a key that cannot decrypt the stored tokens is one clear problem, not a loop; the right key delivers', async () => {
+      await connectOrg(integration, emulator, { orgId });
+      const wrongKey = createTestIntegration(backend.db, emulator, { clock, encryption: { currentKeyId: 'other', keys: { other: 'ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=' } } });
+      try {
+        await wrongKey.enqueue(completedInvite(orgId, 1));
+        const before = emulator.counters().portals[String(HUB)]?.requests ?? 0;
+        for (let round = 0; round < 5; round += 1) expect(await wrongKey.drain()).toMatchObject({ pushed: 0, failed: 0 });
+        expect(emulator.counters().portals[String(HUB)]?.requests ?? 0).toBe(before);
+        const status = await wrongKey.status(orgId);
+        expect(status).toMatchObject({ status: 'connected', lastError: { code: 'DECRYPTION_FAILED', retryable: false } });
+        expect(JSON.stringify(status)).not.toMatch(/other|test/);
+        expect((await wrongKey.maintain()).connections).toMatchObject({ unreadable: 1 });
+        const [row] = await backend.db('hubspot_outbox').where({ org_id: orgId });
+        expect(new Date(row.next_attempt_at).getTime()).toBeGreaterThan(clock.now() + 60_000);
+      } finally {
+        await wrongKey.close();
+      }
+      clock.advance(6 * 60_000);
+      expect((await integration.drain()).pushed).toBe(1);
+      expect((await integration.maintain()).connections.unreadable).toBe(0);
+      expect((await integration.status(orgId)).lastError).toBeNull();
+    });
+  });
+
   describe('invalid snapshots', () => {
     it('a newer invalid invite never erases a valid one: the held valid result still lands after reconnect, the invalid one is listed apart', async () => {
       await connectOrg(integration, emulator, { orgId });

@@ -166,15 +166,16 @@ export interface CompleteOAuthInput {
   error?: string | null;
   errorDescription?: string | null;
   /**
-   * The org and user signed in where the callback arrived (null when nobody is). The state is
+   * The org and user signed in where the callback arrived (null when nobody is; required in
+   * effect: a callback without them is refused). The state is
    * spent first, then refused before any code exchange unless both match whoever started it:
    * OAUTH_ORG_MISMATCH, OAUTH_USER_MISMATCH, or UNAUTHENTICATED when either is missing. Nobody
    * can connect an org by getting someone else to approve its consent link.
    */
-  expectedOrgId: string | null;
-  expectedUserId: string | null;
+  expectedOrgId?: string | null;
+  expectedUserId?: string | null;
   /** The nonce given to `connectUrl`, read back from the browser (its cookie); missing or another: OAUTH_BROWSER_MISMATCH. */
-  browserNonce: string | null;
+  browserNonce?: string | null;
 }
 
 export interface CompleteOAuthResult {
@@ -296,6 +297,22 @@ export interface SyncLogItem {
   at: string;
 }
 
+export interface ReencryptTokensOptions {
+  /** Stops between connections (the ones done stay done). */
+  signal?: AbortSignal;
+}
+
+/** What `reencryptTokens()` did, per connection row holding tokens. */
+export interface ReencryptTokensReport {
+  scanned: number;
+  /** Rewritten under the keyring's current key id. */
+  reencrypted: number;
+  /** Already under the current key id (and decrypting). */
+  alreadyCurrent: number;
+  /** A token no key in the keyring opens: left as it was (logged with its key id). */
+  failed: number;
+}
+
 /** The one object the router, widget API, sweep and host use. */
 export interface HubSpotIntegration {
   migrate(): Promise<void>;
@@ -312,8 +329,12 @@ export interface HubSpotIntegration {
   dismissFailures(orgId: string, ids: string[]): Promise<{ dismissed: number }>;
   drain(options?: DrainOptions): Promise<DrainResult>;
   reclaimExpiredLeases(): Promise<number>;
-  /** Housekeeping for the periodic job: reclaims expired leases and prunes old sync log, OAuth states and webhook ids. */
-  maintain(): Promise<{ reclaimed: number; prunedSyncLog: number }>;
+  /**
+   * Housekeeping for the periodic job: reclaims expired leases, checks idle connections (an
+   * uninstall shows as must_reconnect within one cycle; tokens the keys cannot decrypt are reported
+   * once), and prunes old sync log, OAuth states and webhook ids.
+   */
+  maintain(): Promise<{ reclaimed: number; prunedSyncLog: number; connections: { checked: number; mustReconnect: number; unreadable: number } }>;
   /** The sync log of an org, newest first (for admins and support; never contains tokens). */
   syncLog(orgId: string, options?: { limit?: number; inviteId?: string }): Promise<SyncLogItem[]>;
   sweepPartials(source: InProgressInviteSource, options?: SweepPartialsOptions): Promise<SweepPartialsResult>;
@@ -332,6 +353,11 @@ export interface HubSpotIntegration {
    * the request through and send back what it returns; the client secret never leaves core.
    */
   handleWebhook(request: WebhookRequest): Promise<WebhookResponse>;
+  /**
+   * After a key rotation: re-encrypts every stored token under `encryption.currentKeyId` (old
+   * keys must still be in the keyring to read them). Safe to run while workers run, and again.
+   */
+  reencryptTokens(options?: ReencryptTokensOptions): Promise<ReencryptTokensReport>;
   /** Stops timers and in-flight pushes; does not close the host's database. */
   close(): Promise<void>;
 }

@@ -21,7 +21,9 @@ export type RetryFailure =
   /** The token endpoint failed for a transient reason (5xx, timeout, reset); `retryAt` = the connection's backoff, if known. */
   | { kind: 'refresh-failed'; retryAt?: number }
   /** Our own validation refused the input (an invite out of range): it will never succeed. */
-  | { kind: 'invalid-input' };
+  | { kind: 'invalid-input' }
+  /** The stored tokens cannot be decrypted with the configured keys (the key changed). */
+  | { kind: 'credentials-unreadable' };
 
 export type RetryStep =
   /** Wait `delayMs`, then send again in this pass. */
@@ -58,6 +60,8 @@ export interface RetryPolicyOptions {
   horizonMs: number;
   /** Backoff for a failing token endpoint (per connection). */
   refreshBackoff: BackoffOptions;
+  /** How long rows wait before the kit tries tokens it could not decrypt again (a restored key). */
+  unreadableRecheckMs: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicyOptions = {
@@ -66,6 +70,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicyOptions = {
   queueBackoff: { baseDelayMs: 60_000, maxDelayMs: 60 * 60_000 },
   horizonMs: 72 * 3600_000,
   refreshBackoff: { baseDelayMs: 15_000, maxDelayMs: 10 * 60_000 },
+  unreadableRecheckMs: 5 * 60_000,
 };
 
 export interface RetryContext {
@@ -119,6 +124,8 @@ export function codeForFailure(failure: RetryFailure): HubSpotKitErrorCode {
       return 'TOKEN_REFRESH_FAILED';
     case 'invalid-input':
       return 'INVALID_INVITE';
+    case 'credentials-unreadable':
+      return 'DECRYPTION_FAILED';
     case 'http':
       if (failure.status === 429) return 'HUBSPOT_RATE_LIMITED';
       if (failure.status === 423) return 'HUBSPOT_LOCKED';
@@ -155,6 +162,9 @@ export function decideRetry(failure: RetryFailure, context: RetryContext, policy
       return { action: 'hold', delayMs: equalJitter(context.refreshFailures ?? 1, context.random, policy.refreshBackoff), code };
     case 'invalid-input':
       return { action: 'fail', code };
+    case 'credentials-unreadable':
+      // Not a loop: the rows wait; a restored key is picked up at the next check, a reconnect at once.
+      return { action: 'hold', delayMs: policy.unreadableRecheckMs, code };
     default:
       break;
   }
@@ -198,7 +208,8 @@ export function isUnknownPropertyError(error: HubSpotCallError): boolean {
 /** Reduces anything a HubSpot call (or the token keeper) threw to a RetryFailure; null = a bug, rethrow it. */
 export function failureFromError(error: unknown, now: number): RetryFailure | null {
   if (error instanceof HubSpotKitError) {
-    if (error.code === 'MUST_RECONNECT' || error.code === 'NOT_CONNECTED' || error.code === 'DECRYPTION_FAILED' || error.code === 'ENCRYPTION_KEY_MISSING') return { kind: 'refresh-refused' };
+    if (error.code === 'MUST_RECONNECT' || error.code === 'NOT_CONNECTED') return { kind: 'refresh-refused' };
+    if (error.code === 'DECRYPTION_FAILED' || error.code === 'ENCRYPTION_KEY_MISSING') return { kind: 'credentials-unreadable' };
     if (error.code === 'TOKEN_REFRESH_FAILED') return typeof error.details.retryAt === 'number' ? { kind: 'refresh-failed', retryAt: error.details.retryAt } : { kind: 'refresh-failed' };
     if (error.code === 'SHUTTING_DOWN') return { kind: 'aborted' };
     if (error.code === 'INVALID_INVITE') return { kind: 'invalid-input' };
