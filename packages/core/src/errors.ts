@@ -41,6 +41,10 @@ export const ERROR_CODES = {
   OAUTH_STATE_EXPIRED: define(400, false),
   OAUTH_DENIED: define(400, false),
   OAUTH_ORG_MISMATCH: define(403, false),
+  /** The callback's signed-in user is not the one who started the connect (another admin of the org). */
+  OAUTH_USER_MISMATCH: define(403, false),
+  /** The callback arrived in another browser than the one that started the connect (no or another nonce cookie). */
+  OAUTH_BROWSER_MISMATCH: define(403, false),
   OAUTH_EXCHANGE_FAILED: define(502, true),
   /** The token endpoint failed for a transient reason (5xx, timeout): refreshed again later. */
   TOKEN_REFRESH_FAILED: define(502, true),

@@ -1,12 +1,13 @@
 import type { TokenCipher } from '../crypto/token-cipher.js';
 import type { BootstrapRunner } from '../delivery/bootstrap-runner.js';
-import { ERROR_CODES } from '../errors.js';
+import { ERROR_CODES, HubSpotKitError, isHubSpotKitError } from '../errors.js';
 import type { IntegrationContext } from '../integration/integration-context.js';
 import type { BootstrapReport, IntegrationStatusReport } from '../integration/types.js';
 import type { OAuthClient } from '../oauth/oauth-client.js';
 import type { TokenKeeper } from '../oauth/token-keeper.js';
 import { getConnection, updateConnection } from '../storage/connections-repository.js';
 import { countQueue } from '../storage/outbox-repository.js';
+import type { Connection } from '../storage/rows.js';
 import type { ConnectionState } from './connection-state.js';
 
 /** What an admin does with a connection, and what the widget reads about it. */
@@ -14,11 +15,34 @@ export function createConnectionAdmin(
   ctx: IntegrationContext,
   deps: { oauth: OAuthClient; cipher: TokenCipher; tokens: TokenKeeper; bootstrap: BootstrapRunner; connectionState: ConnectionState; nudge: () => void },
 ) {
+  /**
+   * Whether this keyring still opens the stored refresh token (one AES-GCM check). A key that
+   * changed or left the keyring shows in the status as DECRYPTION_FAILED at once, not only when
+   * the next push or resync fails; a restored key clears it. Written only when it changes, so
+   * polling costs no writes.
+   */
+  async function noteUnreadableTokens(connection: Connection): Promise<Connection> {
+    if (connection.status !== 'connected' || connection.refreshTokenEnc === null) return connection;
+    let problem: HubSpotKitError | null = null;
+    try {
+      deps.cipher.decrypt(connection.refreshTokenEnc);
+    } catch (error) {
+      if (!isHubSpotKitError(error, 'DECRYPTION_FAILED')) throw error;
+      problem = error;
+    }
+    const recorded = connection.lastErrorCode === 'DECRYPTION_FAILED';
+    if ((problem !== null) === recorded) return connection;
+    if (problem) await deps.connectionState.setProblem(connection.orgId, { code: 'DECRYPTION_FAILED', message: problem.message });
+    else await deps.connectionState.clearProblem(connection.orgId, ['DECRYPTION_FAILED']);
+    return (await getConnection(ctx.db, connection.orgId)) ?? connection;
+  }
+
   async function status(orgId: string): Promise<IntegrationStatusReport> {
-    const [connection, queue] = await Promise.all([getConnection(ctx.db, orgId), countQueue(ctx.db, orgId)]);
-    if (!connection) {
+    const [stored, queue] = await Promise.all([getConnection(ctx.db, orgId), countQueue(ctx.db, orgId)]);
+    if (!stored) {
       return { status: 'not_connected', portal: null, connectedBy: null, connectedAt: null, lastSyncAt: null, lastError: null, queue, bootstrap: null, syncing: false };
     }
+    const connection = await noteUnreadableTokens(stored);
     return {
       status: connection.status,
       portal: { id: connection.portalId, domain: connection.portalDomain },
@@ -36,7 +60,12 @@ export function createConnectionAdmin(
   }
 
   async function resync(orgId: string): Promise<BootstrapReport> {
-    const report = await deps.bootstrap.run(await deps.connectionState.requireConnection(orgId));
+    const connection = await noteUnreadableTokens(await deps.connectionState.requireConnection(orgId));
+    // Said up front, without a HubSpot round trip: nothing can be sent until the tokens are readable.
+    if (connection.lastErrorCode === 'DECRYPTION_FAILED') {
+      throw new HubSpotKitError('DECRYPTION_FAILED', 'The stored HubSpot tokens cannot be decrypted with the configured keys; reconnect HubSpot (or restore the old key and run reencryptTokens).', { details: { orgId } });
+    }
+    const report = await deps.bootstrap.run(connection);
     deps.nudge();
     return report;
   }

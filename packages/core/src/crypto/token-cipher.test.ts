@@ -51,8 +51,24 @@ describe('token cipher', () => {
     expect(after.decrypt(newEnvelope)).toBe(token);
     // Retiring the old key makes its envelopes unreadable, loudly.
     const retired = createTokenCipher({ currentKeyId: '2026-05', keys: { '2026-05': randomBytes(32) } });
-    const error = expectCode(() => retired.decrypt(oldEnvelope), 'DECRYPTION_FAILED');
-    expect(error.message).toContain('2025-01');
+    expectCode(() => retired.decrypt(oldEnvelope), 'DECRYPTION_FAILED');
+    // The operator learns the id from keyIdOf, not from an error that may reach a browser.
+    expect(retired.keyIdOf(oldEnvelope)).toBe('2025-01');
+    expect(retired.keyIdOf('not-an-envelope')).toBeNull();
+  });
+
+  // Failed before: the messages said 'uses key id "2025-01"' / 'with key id "k1"' and details held { keyId }.
+  it('names no key id in a decryption error (message or details): they can reach the browser', () => {
+    const written = createTokenCipher({ currentKeyId: 'secret-key-id-7', keys: { 'secret-key-id-7': generateEncryptionKey() } });
+    const envelope = written.encrypt(token);
+    const missing = createTokenCipher({ currentKeyId: 'other', keys: { other: generateEncryptionKey() } });
+    const changed = createTokenCipher({ currentKeyId: 'secret-key-id-7', keys: { 'secret-key-id-7': generateEncryptionKey() } });
+    const [, , iv, tag, data] = envelope.split('.');
+    const malformed = ['v1', 'secret-key-id-7', (iv ?? '').slice(2), tag, data].join('.');
+    for (const error of [expectCode(() => missing.decrypt(envelope), 'DECRYPTION_FAILED'), expectCode(() => changed.decrypt(envelope), 'DECRYPTION_FAILED'), expectCode(() => changed.decrypt(malformed), 'DECRYPTION_FAILED')]) {
+      expect(error.message).not.toContain('secret-key-id-7');
+      expect(JSON.stringify((error as Error & { details: unknown }).details)).not.toContain('secret-key-id-7');
+    }
   });
 
   it('detects tampering with any part of the envelope', () => {

@@ -23,8 +23,14 @@ export interface TokenCipher {
   /** The key id new envelopes are written with. */
   readonly currentKeyId: string;
   encrypt(plaintext: string): string;
-  /** Throws `DECRYPTION_FAILED` for a malformed or tampered envelope or a key id not in the keyring. */
+  /**
+   * Throws `DECRYPTION_FAILED` for a malformed or tampered envelope or a key id not in the keyring.
+   * Its message and details name no key id: they can end up in an HTTP answer or the status the
+   * widget reads, and which keys exist is the operator's business (`keyIdOf` tells them).
+   */
   decrypt(envelope: string): string;
+  /** The key id an envelope says it was written with, or null when it is not a v1 envelope. */
+  keyIdOf(envelope: string): string | null;
 }
 
 /**
@@ -79,16 +85,12 @@ export function createTokenCipher(keyring: EncryptionKeyring): TokenCipher {
       }
       const key = keys.get(keyId);
       if (key === undefined) {
-        throw new HubSpotKitError(
-          'DECRYPTION_FAILED',
-          `The encrypted token uses key id "${keyId.slice(0, 64)}", which is not in the keyring.`,
-          { details: { keyId: keyId.slice(0, 64) } },
-        );
+        throw new HubSpotKitError('DECRYPTION_FAILED', 'The encrypted token was written with a key that is not in the keyring.');
       }
       const iv = Buffer.from(ivPart, 'base64url');
       const tag = Buffer.from(tagPart, 'base64url');
       if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
-        throw new HubSpotKitError('DECRYPTION_FAILED', 'The encrypted token is malformed.', { details: { keyId } });
+        throw new HubSpotKitError('DECRYPTION_FAILED', 'The encrypted token is malformed.');
       }
       try {
         const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
@@ -96,12 +98,12 @@ export function createTokenCipher(keyring: EncryptionKeyring): TokenCipher {
         decipher.setAuthTag(tag);
         return Buffer.concat([decipher.update(Buffer.from(ciphertextPart, 'base64url')), decipher.final()]).toString('utf8');
       } catch (error) {
-        throw new HubSpotKitError(
-          'DECRYPTION_FAILED',
-          `The encrypted token failed authentication with key id "${keyId}" (wrong key or tampered data).`,
-          { details: { keyId }, cause: error },
-        );
+        throw new HubSpotKitError('DECRYPTION_FAILED', 'The encrypted token failed authentication (wrong key or tampered data).', { cause: error });
       }
+    },
+    keyIdOf(envelope) {
+      const parts = typeof envelope === 'string' ? envelope.split('.') : [];
+      return parts.length === 5 && parts[0] === VERSION && parts[1] !== undefined && KEY_ID_PATTERN.test(parts[1]) ? parts[1] : null;
     },
   };
 }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { Client } from '@hubspot/api-client';
 import { HubSpotCallError, toHubSpotCallError } from './hubspot-call-error.js';
@@ -105,21 +106,72 @@ function createTimeoutAgent(apiBase: string, timeoutMs: number): http.Agent {
   return agent;
 }
 
+/** The part of the official client's process-wide ApiDecoratorService the kit touches. */
+interface DecoratorRegistry {
+  decorators: unknown[];
+  setDecorators(decorators: unknown[]): void;
+}
+
+let registry: DecoratorRegistry | null = null;
+
+/**
+ * The official client's ApiDecoratorService: one object per process (per copy of the package),
+ * whose decorators `new Client()` replaces and every API object built later takes. Not exported
+ * by the package: reached by its file, from this package's own copy (the one `Client` uses).
+ */
+function decoratorRegistry(): DecoratorRegistry {
+  if (registry === null) {
+    const require = createRequire(import.meta.url);
+    const service = require('@hubspot/api-client/lib/src/services/ApiDecoratorService.js') as { default: { getInstance(): DecoratorRegistry } };
+    registry = service.default.getInstance();
+  }
+  return registry;
+}
+
+/** The generated APIs the kit calls, built once per access token. */
+interface KitApis {
+  groupsApi: Client['crm']['properties']['groupsApi'];
+  coreApi: Client['crm']['properties']['coreApi'];
+  batchApi: Client['crm']['contacts']['batchApi'];
+}
+
+/**
+ * Builds a client's APIs with no retry or limiter decorator, and leaves the process as it was.
+ * `new Client(config)` writes its decorators into the process-wide registry, and each API object
+ * (built lazily, on first access) is wrapped with whatever the registry holds at that moment.
+ * So a host's `new Client({ numberOfApiCallRetries: 3 })` made the kit's calls retry inside the
+ * client (three attempts per upsert, 10 s sleeps on 429), and the kit's own client stripped the
+ * host's retries. Here the APIs are built eagerly, synchronously, right after the kit's client
+ * set an empty list, and the host's decorators go back before anything else runs: each side's
+ * APIs keep the decorators they were built with.
+ */
+function buildIsolatedApis(config: ConstructorParameters<typeof Client>[0]): KitApis {
+  const decorators = decoratorRegistry();
+  const saved = decorators.decorators;
+  try {
+    const client = new Client(config);
+    const { properties, contacts } = client.crm;
+    return { groupsApi: properties.groupsApi, coreApi: properties.coreApi, batchApi: contacts.batchApi };
+  } finally {
+    decorators.setDecorators(saved);
+  }
+}
+
 /**
  * CRM access through `@hubspot/api-client` with its retry decorator and limiter off (retries 0, no
  * limiterOptions): its retry counts attempts, ignores Retry-After and is process-wide, so core owns
- * retry and rate limiting. Clients are cached per access token because `new Client()` rebuilds the
- * discovery tree.
+ * retry and rate limiting (and isolates its clients from the host's, see buildIsolatedApis).
+ * APIs are cached per access token because `new Client()` rebuilds the discovery tree.
  */
 export function createCrmApi(options: CrmApiOptions): CrmApi {
   const basePath = options.apiBase.replace(/\/+$/, '');
-  const clients = new Map<string, Client>();
+  const clients = new Map<string, KitApis>();
   const httpAgent = createTimeoutAgent(basePath, options.timeoutMs);
 
-  const clientFor = (accessToken: string): Client => {
+  const clientFor = (accessToken: string): KitApis => {
     let client = clients.get(accessToken);
     if (!client) {
-      client = new Client({ accessToken, basePath, numberOfApiCallRetries: 0, httpAgent });
+      client = buildIsolatedApis({ accessToken, basePath, numberOfApiCallRetries: 0, httpAgent });
       if (clients.size >= 200) clients.delete(clients.keys().next().value as string);
       clients.set(accessToken, client);
     }
@@ -151,25 +203,25 @@ export function createCrmApi(options: CrmApiOptions): CrmApi {
       clients.clear();
     },
     async listPropertyGroups(accessToken, { signal } = {}) {
-      const response = await call(signal, () => clientFor(accessToken).crm.properties.groupsApi.getAllWithHttpInfo(OBJECT_TYPE, withClientMiddleware as never));
+      const response = await call(signal, () => clientFor(accessToken).groupsApi.getAllWithHttpInfo(OBJECT_TYPE, withClientMiddleware as never));
       return { ...response, data: response.data.results as HubSpotPropertyGroup[] };
     },
     async createPropertyGroup(accessToken, group, { signal } = {}) {
-      return call(signal, () => clientFor(accessToken).crm.properties.groupsApi.createWithHttpInfo(OBJECT_TYPE, group as never, withClientMiddleware as never)) as Promise<
+      return call(signal, () => clientFor(accessToken).groupsApi.createWithHttpInfo(OBJECT_TYPE, group as never, withClientMiddleware as never)) as Promise<
         HubSpotResponse<HubSpotPropertyGroup>
       >;
     },
     async listProperties(accessToken, { signal } = {}) {
-      const response = await call(signal, () => clientFor(accessToken).crm.properties.coreApi.getAllWithHttpInfo(OBJECT_TYPE, false, undefined, withClientMiddleware as never));
+      const response = await call(signal, () => clientFor(accessToken).coreApi.getAllWithHttpInfo(OBJECT_TYPE, false, undefined, withClientMiddleware as never));
       return { ...response, data: response.data.results as unknown as HubSpotProperty[] };
     },
     async createProperty(accessToken, property, { signal } = {}) {
-      return call(signal, () => clientFor(accessToken).crm.properties.coreApi.createWithHttpInfo(OBJECT_TYPE, property as never, withClientMiddleware as never)) as Promise<
+      return call(signal, () => clientFor(accessToken).coreApi.createWithHttpInfo(OBJECT_TYPE, property as never, withClientMiddleware as never)) as Promise<
         HubSpotResponse<HubSpotProperty>
       >;
     },
     async batchUpsertContacts(accessToken, inputs, { signal } = {}) {
-      return call(signal, () => clientFor(accessToken).crm.contacts.batchApi.upsertWithHttpInfo({ inputs } as never, withClientMiddleware as never)) as Promise<
+      return call(signal, () => clientFor(accessToken).batchApi.upsertWithHttpInfo({ inputs } as never, withClientMiddleware as never)) as Promise<
         HubSpotResponse<UpsertResponse>
       >;
     },

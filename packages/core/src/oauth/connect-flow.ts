@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { TokenCipher } from '../crypto/token-cipher.js';
 import type { BootstrapRunner } from '../delivery/bootstrap-runner.js';
 import { HubSpotKitError } from '../errors.js';
@@ -6,21 +6,77 @@ import type { IntegrationContext } from '../integration/integration-context.js';
 import { REQUIRED_SCOPES, type BootstrapReport, type CompleteOAuthInput, type CompleteOAuthResult, type ConnectUrlOptions } from '../integration/types.js';
 import { getConnection, saveConnection } from '../storage/connections-repository.js';
 import { consumeOAuthState, createOAuthState } from '../storage/oauth-states-repository.js';
+import type { OAuthState } from '../storage/rows.js';
 import { OAuthGrantError, type OAuthClient } from './oauth-client.js';
 import type { TokenKeeper } from './token-keeper.js';
 
+/** base64url of 32 random bytes / of a SHA-256 digest: both 43 characters. */
+const PART_LENGTH = 43;
+/** A browser nonce shorter than 128 bits of base64url is guessable enough to refuse. */
+const MIN_NONCE_LENGTH = 22;
+const MAX_NONCE_LENGTH = 512;
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
 function hashState(state: string): string {
-  return createHash('sha256').update(state).digest('hex');
+  return sha256(state).toString('hex');
 }
 
 /**
- * Connecting a portal: a single-use state bound to the org and user, the code exchange, the scope
- * check, the portal-change guard, the stored (encrypted) tokens, then the bootstrap.
+ * The state sent to HubSpot: 32 random bytes followed by the SHA-256 of the browser nonce. Only
+ * the hash of the whole state is stored, so the nonce's hash is stored with it (changing those
+ * characters makes another, unknown state) without a column of its own, and the nonce itself,
+ * kept in the browser's HttpOnly cookie, never leaves that browser.
+ */
+function mintState(browserNonce: string): string {
+  return `${randomBytes(32).toString('base64url')}${sha256(browserNonce).toString('base64url')}`;
+}
+
+/** Whether `browserNonce` is the one the state was minted for (constant time). */
+function nonceMatches(state: string, browserNonce: string | null | undefined): boolean {
+  if (typeof browserNonce !== 'string' || browserNonce === '' || state.length !== PART_LENGTH * 2) return false;
+  const expected = Buffer.from(state.slice(PART_LENGTH), 'base64url');
+  const given = sha256(browserNonce);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/**
+ * Who finishes a connect must be who started it, where it started: the signed-in user and org of
+ * the state, in the browser holding its nonce. Without all three, a consent link is a bearer
+ * token: whoever approves it (another org's admin, a browser with no session) connects the
+ * starter's org to the approver's portal.
+ */
+function assertBoundCaller(stored: OAuthState, state: string, input: CompleteOAuthInput): void {
+  const details = { orgId: stored.orgId };
+  if (input.expectedOrgId && input.expectedOrgId !== stored.orgId) {
+    throw new HubSpotKitError('OAUTH_ORG_MISMATCH', 'This HubSpot connection was started for another organization than the signed-in one', { details });
+  }
+  if (input.expectedUserId && input.expectedUserId !== stored.userId) {
+    throw new HubSpotKitError('OAUTH_USER_MISMATCH', 'This HubSpot connection was started by another user than the signed-in one', { details });
+  }
+  if (!input.expectedOrgId || !input.expectedUserId) {
+    throw new HubSpotKitError('UNAUTHENTICATED', 'Nobody is signed in where the HubSpot connection finished; sign in and connect again', { details });
+  }
+  if (!nonceMatches(state, input.browserNonce)) {
+    throw new HubSpotKitError('OAUTH_BROWSER_MISMATCH', 'The HubSpot connection finished in another browser than the one that started it', { details });
+  }
+}
+
+/**
+ * Connecting a portal: a single-use state bound to the org, the user and the browser, the code
+ * exchange, the scope check, the portal-change guard, the stored (encrypted) tokens, then the bootstrap.
  */
 export function createConnectFlow(ctx: IntegrationContext, deps: { oauth: OAuthClient; cipher: TokenCipher; tokens: TokenKeeper; bootstrap: BootstrapRunner; nudge: () => void }) {
-  async function connectUrl({ orgId, userId, allowPortalChange }: ConnectUrlOptions): Promise<string> {
+  async function connectUrl({ orgId, userId, allowPortalChange, browserNonce }: ConnectUrlOptions): Promise<string> {
     if (!orgId || !userId) throw new HubSpotKitError('BAD_REQUEST', 'connectUrl needs orgId and userId');
-    const state = randomBytes(32).toString('base64url');
+    if (typeof browserNonce !== 'string' || browserNonce.length < MIN_NONCE_LENGTH || browserNonce.length > MAX_NONCE_LENGTH) {
+      throw new HubSpotKitError('BAD_REQUEST', `connectUrl needs browserNonce: ${MIN_NONCE_LENGTH}-${MAX_NONCE_LENGTH} random characters kept in the starting browser (an HttpOnly cookie)`, {
+        details: { field: 'browserNonce' },
+      });
+    }
+    const state = mintState(browserNonce);
     const at = ctx.now();
     await createOAuthState(ctx.db, { stateHash: hashState(state), orgId, userId, allowPortalChange: allowPortalChange === true, now: at, expiresAt: new Date(at.getTime() + ctx.settings.oauthStateTtlMs) });
     return deps.oauth.authorizeUrl({ scopes: REQUIRED_SCOPES, optionalScopes: ctx.settings.optionalScopes, state });
@@ -33,10 +89,9 @@ export function createConnectFlow(ctx: IntegrationContext, deps: { oauth: OAuthC
       const expired = reason === 'expired';
       throw new HubSpotKitError(expired ? 'OAUTH_STATE_EXPIRED' : 'OAUTH_STATE_INVALID', expired ? 'The connect link expired' : 'The connect request was not recognised or was already used', { details: { reason } });
     }
+    // Spent first: a refused caller burns the state, so the link cannot be tried again elsewhere.
+    assertBoundCaller(consumed.state, input.state!, input);
     const { orgId, userId, allowPortalChange } = consumed.state;
-    if (input.expectedOrgId && input.expectedOrgId !== orgId) {
-      throw new HubSpotKitError('OAUTH_ORG_MISMATCH', 'This HubSpot connection was started for another organization than the signed-in one', { details: { orgId: input.expectedOrgId } });
-    }
     if (input.error) {
       throw new HubSpotKitError('OAUTH_DENIED', `HubSpot did not grant access: ${input.errorDescription ?? input.error}`, { details: { orgId, hubspotCategory: input.error } });
     }

@@ -34,7 +34,12 @@ export interface TokenIntrospection {
   expiresInSeconds: number | null;
 }
 
-/** HubSpot refused a grant. `refused` = the refresh token or code is dead (revoked, uninstalled, used). */
+/**
+ * HubSpot refused a grant. `refused` = the body says the refresh token or code is dead (revoked,
+ * uninstalled, used). `ambiguous` = a 400 that does not say why: the specs promise only the
+ * generic `{category, correlationId, message}` body, so a caller that must know whether the
+ * token died asks the introspection endpoint instead of guessing.
+ */
 export class OAuthGrantError extends Error {
   override readonly name = 'OAuthGrantError';
   constructor(
@@ -43,10 +48,38 @@ export class OAuthGrantError extends Error {
     readonly error: string | null,
     readonly hubspotStatus: string | null,
     readonly refused: boolean,
+    readonly category: string | null = null,
+    readonly correlationId: string | null = null,
   ) {
     super(message);
   }
+
+  get ambiguous(): boolean {
+    return this.status === 400 && !this.refused;
+  }
 }
+
+/** Legacy `status` (and, should HubSpot move them there, generic `category`) values that mean the token or code is dead. */
+const DEAD_GRANT_MARKERS: ReadonlySet<string> = new Set(['BAD_REFRESH_TOKEN', 'BAD_AUTH_CODE']);
+
+/**
+ * Reads either body shape HubSpot's token endpoint may send: RFC 6749 plus legacy fields
+ * (`error`, `error_description`, `status`, `message`) as live reports show, or only the specs'
+ * generic `{category, correlationId, message}`. "Refused" rests on a field that says so, never on
+ * the message text.
+ */
+export function grantErrorFrom(status: number, body: Record<string, unknown>): OAuthGrantError {
+  const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+  const error = text(body.error);
+  const hubspotStatus = text(body.status);
+  const category = text(body.category);
+  const message = text(body.error_description) ?? text(body.message) ?? `HubSpot answered HTTP ${status}`;
+  const refused = error === 'invalid_grant' || (hubspotStatus !== null && DEAD_GRANT_MARKERS.has(hubspotStatus)) || (category !== null && DEAD_GRANT_MARKERS.has(category));
+  return new OAuthGrantError(message, status, error, hubspotStatus, refused, category, text(body.correlationId));
+}
+
+export const UNINSTALL_PATH = '/appinstalls/2026-03/external-install';
+export const LEGACY_UNINSTALL_PATH = '/appinstalls/v3/external-install';
 
 export function createOAuthClient(options: OAuthClientOptions) {
   const apiBase = options.apiBase.replace(/\/+$/, '');
@@ -73,13 +106,7 @@ export function createOAuthClient(options: OAuthClientOptions) {
     return { status: response.status, body };
   }
 
-  function grantError(status: number, body: Record<string, unknown>): OAuthGrantError {
-    const error = typeof body.error === 'string' ? body.error : null;
-    const hubspotStatus = typeof body.status === 'string' ? body.status : null;
-    const message = String(body.error_description ?? body.message ?? `HubSpot answered HTTP ${status}`);
-    const refused = error === 'invalid_grant' || hubspotStatus === 'BAD_REFRESH_TOKEN' || hubspotStatus === 'BAD_AUTH_CODE';
-    return new OAuthGrantError(message, status, error, hubspotStatus, refused);
-  }
+  const grantError = grantErrorFrom;
 
   function toTokenSet(body: Record<string, unknown>): TokenSet {
     if (typeof body.access_token !== 'string' || typeof body.refresh_token !== 'string') {
@@ -160,21 +187,30 @@ export function createOAuthClient(options: OAuthClientOptions) {
       if (status >= 300 && !(status === 400 && grantError(status, body).refused)) throw grantError(status, body);
     },
 
-    /** The Uninstall App API (marketplace certification wants Disconnect to call it). */
+    /**
+     * The Uninstall App API (marketplace certification wants Disconnect to call it): the dated
+     * path, and the deprecated v3 one only when the dated one is not there (404).
+     */
     async uninstall(accessToken: string): Promise<void> {
-      let response: Response;
-      try {
-        response = await options.fetch(`${apiBase}/appinstalls/v3/external-install`, {
-          method: 'DELETE',
-          headers: { authorization: `Bearer ${accessToken}` },
-          signal: AbortSignal.timeout(options.timeoutMs),
-        });
-      } catch (error) {
-        throw new HubSpotKitError('HUBSPOT_REQUEST_FAILED', `Could not reach HubSpot to uninstall the app: ${(error as Error).message}`);
-      }
-      await response.text();
-      if (response.status >= 300 && response.status !== 401 && response.status !== 404) {
-        throw new HubSpotKitError('HUBSPOT_REQUEST_FAILED', `HubSpot refused to uninstall the app (HTTP ${response.status})`);
+      const call = async (path: string): Promise<number> => {
+        let response: Response;
+        try {
+          response = await options.fetch(`${apiBase}${path}`, {
+            method: 'DELETE',
+            headers: { authorization: `Bearer ${accessToken}` },
+            signal: AbortSignal.timeout(options.timeoutMs),
+          });
+        } catch (error) {
+          throw new HubSpotKitError('HUBSPOT_REQUEST_FAILED', `Could not reach HubSpot to uninstall the app: ${(error as Error).message}`);
+        }
+        await response.text();
+        return response.status;
+      };
+      let status = await call(UNINSTALL_PATH);
+      if (status === 404) status = await call(LEGACY_UNINSTALL_PATH);
+      // 401: the token is dead, so the app is gone already; 404 on both: nothing to uninstall.
+      if (status >= 300 && status !== 401 && status !== 404) {
+        throw new HubSpotKitError('HUBSPOT_REQUEST_FAILED', `HubSpot refused to uninstall the app (HTTP ${status})`, { details: { status } });
       }
     },
   };

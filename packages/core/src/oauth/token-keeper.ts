@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { HubSpotKitError } from '../errors.js';
+import { HubSpotKitError, isHubSpotKitError } from '../errors.js';
 import type { TokenCipher } from '../crypto/token-cipher.js';
 import type { Clock, Logger, Notifier, Random } from '../ports/ports.js';
 import { DEFAULT_RETRY_POLICY, decideRetry, type RetryPolicyOptions } from '../retry/retry-policy.js';
@@ -24,7 +24,8 @@ export interface TokenKeeperOptions {
  * Hands out valid access tokens. Refreshes ahead of expiry; one refresh at a time per connection
  * across processes (row lock on the connection, then re-read: another process may have refreshed
  * while we waited) and within this one (shared promise). A refused refresh (invalid_grant /
- * BAD_REFRESH_TOKEN: the app was uninstalled or the token revoked) turns the connection
+ * BAD_REFRESH_TOKEN, or an unexplained 400 after introspection says the refresh token is
+ * inactive: the app was uninstalled or the token revoked) turns the connection
  * `must_reconnect`, alerts the owner once, and stops all traffic to that portal until reconnect.
  */
 /** How long a token read from the database is reused without reading it again. */
@@ -66,11 +67,34 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
     const connection = await getConnection(options.db, orgId);
     assertConnected(orgId, connection);
     if (usable(connection)) {
-      const token = options.cipher.decrypt(connection.accessTokenEnc!);
+      const token = await recordingDecryptionFailure(orgId, async () => options.cipher.decrypt(connection.accessTokenEnc!));
       remember(orgId, token, connection.accessExpiresAt);
       return token;
     }
     return refresh(orgId, null);
+  }
+
+  /**
+   * A stored token this keyring cannot open (the key changed or went missing) becomes the
+   * connection's problem, so /status says DECRYPTION_FAILED instead of only the action failing;
+   * a reconnect (fresh tokens) or `reencryptTokens()` after restoring the key clears it.
+   */
+  async function recordingDecryptionFailure<T>(orgId: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (isHubSpotKitError(error, 'DECRYPTION_FAILED')) {
+        const now = new Date(options.clock.now());
+        await options
+          .db('hubspot_connections')
+          .where({ org_id: orgId })
+          .whereRaw('last_error_code IS DISTINCT FROM ?', ['DECRYPTION_FAILED'])
+          .update({ last_error_code: 'DECRYPTION_FAILED', last_error_message: error.message, last_error_details: JSON.stringify({}), last_error_at: now, updated_at: now })
+          .catch((cause: unknown) => options.logger.warn('could not record a decryption failure', { orgId, message: (cause as Error).message }));
+        options.logger.error('a stored HubSpot token cannot be decrypted with the configured keys', { orgId });
+      }
+      throw error;
+    }
   }
 
   /** Drops what this process remembers about an org (disconnect, reconnect). */
@@ -86,7 +110,7 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
     cache.delete(orgId);
     const running = inFlight.get(orgId);
     if (running) return running;
-    const promise = refreshLocked(orgId, staleAccessToken).finally(() => inFlight.delete(orgId));
+    const promise = recordingDecryptionFailure(orgId, () => refreshLocked(orgId, staleAccessToken)).finally(() => inFlight.delete(orgId));
     inFlight.set(orgId, promise);
     return promise;
   }
@@ -111,8 +135,9 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
           details: { orgId, retryAt: connection.refreshRetryAt.getTime(), failures: connection.refreshFailures },
         });
       }
+      const refreshToken = options.cipher.decrypt(connection.refreshTokenEnc);
       try {
-        const tokens = await options.oauth.refresh(options.cipher.decrypt(connection.refreshTokenEnc));
+        const tokens = await options.oauth.refresh(refreshToken);
         const now = options.clock.now();
         const expiresAt = new Date(now + tokens.expiresInSeconds * 1000);
         await updateConnection(
@@ -132,7 +157,7 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
         options.logger.info('hubspot access token refreshed', { orgId, portalId: connection.portalId });
         return tokens.accessToken;
       } catch (error) {
-        if (error instanceof OAuthGrantError && error.refused) {
+        if (error instanceof OAuthGrantError && (error.refused || (error.ambiguous && (await refreshTokenIsDead(refreshToken, orgId))))) {
           refused = error;
           await markMustReconnect(trx, connection, error);
           return null;
@@ -160,6 +185,22 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
     return token;
   }
 
+  /**
+   * A 400 that does not say why (the specs' generic body) is not proof of an uninstall: only an
+   * introspection answering `active: false` is. Anything else (active, or introspection failing)
+   * counts as a transient failure, so a glitch at HubSpot never disconnects a portal.
+   */
+  async function refreshTokenIsDead(refreshToken: string, orgId: string): Promise<boolean> {
+    try {
+      const info = await options.oauth.introspect(refreshToken, 'refresh_token');
+      options.logger.info('ambiguous token refusal: introspected the refresh token', { orgId, active: info.active });
+      return !info.active;
+    } catch (error) {
+      options.logger.warn('ambiguous token refusal: introspection failed; treating it as transient', { orgId, message: (error as Error).message });
+      return false;
+    }
+  }
+
   async function markMustReconnect(trx: Knex.Transaction, connection: Connection, error: OAuthGrantError): Promise<void> {
     const now = new Date(options.clock.now());
     await updateConnection(
@@ -169,8 +210,8 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
         status: 'must_reconnect',
         accessTokenEnc: null,
         lastErrorCode: 'MUST_RECONNECT',
-        lastErrorMessage: `HubSpot refused the refresh token (${error.hubspotStatus ?? 'invalid_grant'}): the app was uninstalled from the portal or its access was revoked.`,
-        lastErrorDetails: { portalId: connection.portalId, hubspotCategory: error.hubspotStatus ?? undefined },
+        lastErrorMessage: `HubSpot refused the refresh token (${error.hubspotStatus ?? error.error ?? error.category ?? 'invalid_grant'}): the app was uninstalled from the portal or its access was revoked.`,
+        lastErrorDetails: { portalId: connection.portalId, hubspotCategory: error.hubspotStatus ?? error.category ?? undefined, correlationId: error.correlationId ?? undefined },
         lastErrorAt: now,
         refreshFailures: 0,
         refreshRetryAt: null,

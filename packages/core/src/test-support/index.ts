@@ -22,6 +22,7 @@ export type {
 } from './test-databases.js';
 export { T0, at, connectionInput, seedConnection, snapshotInput, uniqueOrgId } from './storage-fixtures.js';
 export {
+  TEST_BROWSER_NONCE,
   TEST_ENCRYPTION_KEY,
   TEST_ENCRYPTION_KEY_ID,
   TEST_REDIRECT_URI,

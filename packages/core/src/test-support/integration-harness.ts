@@ -7,6 +7,8 @@ import type { Clock, Notification, Notifier } from '../ports/ports.js';
 
 export const TEST_REDIRECT_URI = 'http://127.0.0.1:9/integrations/hubspot/callback';
 export const TEST_RESULT_URL_BASE = 'https://app.jobcannon.io';
+/** The nonce `connectOrg` keeps for its "browser" (connectUrl and completeOAuth need one). */
+export const TEST_BROWSER_NONCE = 'test-browser-nonce-0123456789abcdef';
 
 /** A clock tests move by hand; it starts at the real time so tokens and windows look normal. */
 export interface MovableClock extends Clock {
@@ -79,7 +81,10 @@ export async function connectOrg(
   emulator: Emulator,
   input: { orgId: string; userId?: string; hubId?: number; scopes?: string[]; allowPortalChange?: boolean },
 ) {
-  const url = new URL(await integration.connectUrl({ orgId: input.orgId, userId: input.userId ?? 'admin-1', allowPortalChange: input.allowPortalChange }));
+  const userId = input.userId ?? 'admin-1';
+  // The same admin, signed in, in the browser that started: the callback a host's router makes.
+  const browserNonce = TEST_BROWSER_NONCE;
+  const url = new URL(await integration.connectUrl({ orgId: input.orgId, userId, allowPortalChange: input.allowPortalChange, browserNonce }));
   const state = url.searchParams.get('state') ?? '';
   const consent = emulator.authorize({
     redirectUri: url.searchParams.get('redirect_uri') ?? TEST_REDIRECT_URI,
@@ -87,7 +92,7 @@ export async function connectOrg(
     state,
     hubId: input.hubId ?? 1001,
   });
-  return integration.completeOAuth({ code: consent.code ?? null, state });
+  return integration.completeOAuth({ code: consent.code ?? null, state, expectedOrgId: input.orgId, expectedUserId: userId, browserNonce });
 }
 
 /** A completed invite with DISC and IQ results; vary `index` for distinct candidates. */
