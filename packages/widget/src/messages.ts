@@ -170,6 +170,14 @@ export const defaultMessages: Messages = {
     message: 'This HubSpot connection was started for another organization than the one you are signed in to, so it was not saved.',
     action: (_, c) => `Sign in to the organization you want to connect, as an admin, and click ${c.button} again.`,
   },
+  OAUTH_USER_MISMATCH: {
+    message: 'This HubSpot connection was started by another JobCannon user than the one signed in here, so it was not saved.',
+    action: (_, c) => `Sign in as yourself and click ${c.button} again.`,
+  },
+  OAUTH_BROWSER_MISMATCH: {
+    message: 'The HubSpot approval finished in another browser (or profile) than the one that started it, so it was not saved.',
+    action: (_, c) => `Click ${c.button} in this browser and approve in the window that opens.`,
+  },
   OAUTH_EXCHANGE_FAILED: {
     message: 'HubSpot approved the connection, but JobCannon could not complete it with HubSpot.',
     action: (_, c) => `Wait a minute, then click ${c.button} again.`,
@@ -281,6 +289,7 @@ export const defaultMessages: Messages = {
   },
   requestFailed: {
     status: 'Could not load the HubSpot status.',
+    connect: 'Could not start the switch to the other portal.',
     resync: 'Resync failed.',
     disconnect: 'Disconnect failed.',
     failures: 'Could not load failed results.',

@@ -1,7 +1,7 @@
 import { cleanup, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readOAuthRedirect } from './describe.js';
-import { notConnectedReport, statusReport } from './test-support/fake-fetch.js';
+import { createFakeFetch, notConnectedReport, statusReport } from './test-support/fake-fetch.js';
 import { renderRow } from './test-support/render-row.js';
 
 afterEach(cleanup);
@@ -33,6 +33,9 @@ describe('after the OAuth redirect', () => {
     ['PORTAL_MISMATCH', /^That HubSpot account is not the one this organization is connected to\. Click Connect HubSpot and choose the original account, or click Switch to the other portal/],
     ['OAUTH_EXCHANGE_FAILED', /^HubSpot approved the connection, but JobCannon could not complete it with HubSpot\. Wait a minute, then click Connect HubSpot again\.$/],
     ['OAUTH_ORG_MISMATCH', /started for another organization .* Sign in to the organization you want to connect, as an admin/],
+    ['OAUTH_USER_MISMATCH', /^This HubSpot connection was started by another JobCannon user .* Sign in as yourself and click Connect HubSpot again\.$/],
+    ['OAUTH_BROWSER_MISMATCH', /^The HubSpot approval finished in another browser .* Click Connect HubSpot in this browser/],
+    ['UNAUTHENTICATED', /^Your JobCannon session has ended\./],
     ['FORBIDDEN', /^Only organization admins can manage the HubSpot integration\./],
     // Anything else is worded generically and never echoed: another site's link must not put
     // its own words on this page.
@@ -66,10 +69,32 @@ describe('after the OAuth redirect', () => {
     expect(navigate).toHaveBeenCalledWith('/integrations/hubspot/connect');
   });
 
-  it('lets the admin confirm a switch to another portal after PORTAL_MISMATCH', async () => {
-    const { user, navigate } = renderRow({ search: '?hubspot=error&reason=PORTAL_MISMATCH' });
+  // Failed before: the switch navigated to GET /connect?confirmPortalChange=1, a link any site could carry.
+  it('lets the admin confirm a switch to another portal after PORTAL_MISMATCH, with a same-site POST', async () => {
+    const consent = 'https://app.hubspot.com/oauth/authorize?client_id=jc&state=s';
+    const { user, navigate, fake } = renderRow({ search: '?hubspot=error&reason=PORTAL_MISMATCH' }, { fake: createFakeFetch({ 'GET /status': { body: statusReport() }, 'POST /connect': { body: { url: consent } } }) });
     await user.click(await screen.findByRole('button', { name: 'Switch to the other portal' }));
-    expect(navigate).toHaveBeenCalledWith('/integrations/hubspot/connect?confirmPortalChange=1');
+    await waitFor(() => expect(navigate).toHaveBeenCalledWith(consent));
+    const [post] = fake.calls('POST /connect');
+    expect(post).toMatchObject({ body: { allowPortalChange: true }, headers: { 'content-type': 'application/json', 'x-requested-with': 'jobcannon-hubspot-widget' } });
+    expect(navigate).not.toHaveBeenCalledWith(expect.stringContaining('confirmPortalChange'));
+  });
+
+  it('says so when the switch is refused, and goes nowhere', async () => {
+    const { user, navigate } = renderRow(
+      { search: '?hubspot=error&reason=PORTAL_MISMATCH' },
+      { fake: createFakeFetch({ 'GET /status': { body: statusReport() }, 'POST /connect': { status: 403, body: { error: { code: 'CROSS_SITE_REQUEST', message: 'server text' } } } }) },
+    );
+    await user.click(await screen.findByRole('button', { name: 'Switch to the other portal' }));
+    expect(await screen.findByText('Could not start the switch to the other portal.')).toBeTruthy();
+    expect(navigate).not.toHaveBeenCalled();
+  });
+
+  it('refuses a consent URL that is not http(s)', async () => {
+    const { user, navigate } = renderRow({ search: '?hubspot=error&reason=PORTAL_MISMATCH' }, { fake: createFakeFetch({ 'GET /status': { body: statusReport() }, 'POST /connect': { body: { url: 'javascript:alert(1)' } } }) });
+    await user.click(await screen.findByRole('button', { name: 'Switch to the other portal' }));
+    expect(await screen.findByText('Could not start the switch to the other portal.')).toBeTruthy();
+    expect(navigate).not.toHaveBeenCalled();
   });
 
   it('treats a missing or unknown reason as unknown, and reads HubSpot\'s access_denied as OAUTH_DENIED', () => {

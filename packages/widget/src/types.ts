@@ -130,7 +130,7 @@ export interface ErrorBody {
 export type ViewState = 'connected' | 'not_connected' | 'must_reconnect' | 'syncing' | 'error';
 
 /** The requests the hook makes; `status` is the status load (initial, poll or refresh). */
-export type RequestName = 'status' | 'resync' | 'disconnect' | 'failures' | 'retry';
+export type RequestName = 'status' | 'connect' | 'resync' | 'disconnect' | 'failures' | 'retry';
 
 /** Codes the widget gives requests that got no kit answer (`UNKNOWN_ERROR`: an unrecognised code or a bare HTTP error). */
 export type WidgetErrorCode = (typeof WIDGET_ERROR_CODES)[number];

@@ -48,8 +48,10 @@ export interface UseHubSpotIntegrationOptions {
 export interface HubSpotIntegrationActions {
   /**
    * Navigates to `{baseUrl}/connect`, which redirects to HubSpot's consent page. With
-   * `allowPortalChange` the admin confirms connecting a different portal than before (the router's
-   * `?confirmPortalChange=1`); without it such a connection is refused with PORTAL_MISMATCH.
+   * `allowPortalChange` the admin confirms connecting a different portal than before: that is a
+   * state change, so it is a `POST /connect` (same-site checked, like every POST) answering the
+   * consent URL, then the navigation; a link cannot confirm it. Without it such a connection is
+   * refused with PORTAL_MISMATCH.
    */
   connect(options?: { allowPortalChange?: boolean }): void;
   /** The same OAuth round trip; named apart so UIs read naturally. */
@@ -223,10 +225,19 @@ export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): Hu
   );
 
   const actions = useMemo<HubSpotIntegrationActions>(() => {
+    const navigate = (target: string) => (optionsRef.current.navigate ?? ((url: string) => window.location.assign(url)))(target);
     const connect = (connectOptions?: { allowPortalChange?: boolean }) => {
-      const url = `${baseUrl}/connect${connectOptions?.allowPortalChange ? '?confirmPortalChange=1' : ''}`;
-      const navigate = optionsRef.current.navigate ?? ((target: string) => window.location.assign(target));
-      navigate(url);
+      if (!connectOptions?.allowPortalChange) {
+        navigate(`${baseUrl}/connect`);
+        return;
+      }
+      void run('connect', async () => {
+        const { url } = await call<{ url?: unknown }>('POST', '/connect', { allowPortalChange: true });
+        // Only an http(s) URL: the answer decides where the whole page goes.
+        if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) throw new RequestError('BAD_RESPONSE', 'The connect answer had no consent URL.', 200);
+        navigate(url);
+        return url;
+      });
     };
     return {
       connect,
