@@ -23,6 +23,12 @@ export default defineConfig({
       nodeProject('demo', 'apps/demo'),
       nodeProject('chaos', 'chaos', ['**/*.test.ts']),
       nodeProject('widget-browser', 'packages/widget', ['src/**/*.browser.test.ts']),
+      // The packed tarballs installed with npm into scratch hosts outside the workspace (no source
+      // condition needed: it runs the published dist/). Building, packing and two npm installs
+      // take a while on a slow machine, hence the long hook timeout.
+      {
+        test: { name: 'consumer', root: 'consumer', environment: 'node' as const, include: ['**/*.test.ts'], testTimeout: 180_000, hookTimeout: 12 * 60_000 },
+      },
       {
         ...resolveSources,
         test: {
