@@ -47,7 +47,7 @@ export interface DrainDeps {
  * round settled nothing (every due row was held), so it never spins.
  */
 export function createDrain(ctx: IntegrationContext, deps: DrainDeps) {
-  const { workerId, leaseMs, resultUrlBase } = ctx.settings;
+  const { workerId, leaseMs, resultUrlBase, mergePolicy } = ctx.settings;
 
   async function pushRows(orgId: string, rows: OutboxRow[], signal: AbortSignal): Promise<DrainResult> {
     const result = emptyDrain();
@@ -61,7 +61,7 @@ export function createDrain(ctx: IntegrationContext, deps: DrainDeps) {
     const items: DeliveryItem[] = [];
     for (const row of rows) {
       try {
-        const properties = mapInviteToProperties(row.payload as AssessmentInvite, { resultUrlBase });
+        const properties = mapInviteToProperties(row.payload as AssessmentInvite, { resultUrlBase, mergePolicy, carriedTests: row.carried });
         items.push({ key: row.id, email: row.email, properties, attempts: row.attempts, failingSince: row.failingSince?.getTime() ?? null });
       } catch (error) {
         // Stored before validation got stricter (or by hand): kept with its reason, never sent.

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Knex } from 'knex';
 import { HubSpotKitError } from '../errors.js';
+import { MERGE_POLICIES, type MergePolicy } from '../mapping/map-invite.js';
 import { nullNotifier, realSleep, silentLogger, systemClock, type Clock, type Fetch, type Logger, type Notifier, type Random, type Sleep } from '../ports/ports.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicyOptions } from '../retry/retry-policy.js';
 import type { HubSpotIntegrationOptions } from './types.js';
@@ -31,6 +32,7 @@ export interface IntegrationSettings {
   authBase: string;
   optionalScopes: string[] | undefined;
   resultUrlBase: string;
+  mergePolicy: MergePolicy;
   leaseMs: number;
   requestTimeoutMs: number;
   workerId: string;
@@ -53,6 +55,9 @@ export function resolveIntegrationContext(options: HubSpotIntegrationOptions, sh
     throw new HubSpotKitError('INVALID_OPTIONS', 'createHubSpotIntegration needs hubspot.clientId, hubspot.clientSecret and hubspot.redirectUri');
   }
   if (!options.resultUrlBase) throw new HubSpotKitError('INVALID_OPTIONS', 'createHubSpotIntegration needs `resultUrlBase` (the JobCannon dashboard origin)');
+  if (options.mergePolicy !== undefined && !MERGE_POLICIES.includes(options.mergePolicy)) {
+    throw new HubSpotKitError('INVALID_OPTIONS', `createHubSpotIntegration: mergePolicy must be one of ${MERGE_POLICIES.join(', ')}`);
+  }
   const clock = options.clock ?? systemClock;
   // Every queued batch listens on this one signal (limiter, HTTP call): many at once is normal.
   setMaxListeners(0, shutdown.signal);
@@ -74,6 +79,7 @@ export function resolveIntegrationContext(options: HubSpotIntegrationOptions, sh
       authBase: options.hubspot.authBase ?? 'https://app.hubspot.com',
       optionalScopes: options.hubspot.optionalScopes,
       resultUrlBase: options.resultUrlBase,
+      mergePolicy: options.mergePolicy ?? 'latest-per-test',
       leaseMs: options.leaseMs ?? 60_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
       workerId: options.workerId ?? `worker-${randomBytes(6).toString('hex')}`,

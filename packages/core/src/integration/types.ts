@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { AssessmentInvite } from '../mapping/assessment-invite.js';
+import type { MergePolicy } from '../mapping/map-invite.js';
 import type { ErrorDetails, HubSpotKitErrorCode } from '../errors.js';
 import type { Clock, Fetch, Logger, Notifier, Random, Sleep } from '../ports/ports.js';
 
@@ -64,6 +65,12 @@ export interface HubSpotIntegrationOptions {
   encryption: EncryptionKeyring;
   /** JobCannon dashboard origin; `jc_result_url` hangs off it. */
   resultUrlBase: string;
+  /**
+   * What a push does with tests the invite has no result for (score-mapping.md): `latest-per-test`
+   * (default) leaves HubSpot's earlier values, so each test shows its latest result; `replace`
+   * clears them, so a Contact shows exactly one invite's state.
+   */
+  mergePolicy?: MergePolicy;
   rateLimit?: RateLimitOptions;
   retry?: RetryOptions;
   /** How long a worker owns claimed rows before another may reclaim them. Default 60 s. */

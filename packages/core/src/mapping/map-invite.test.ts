@@ -101,8 +101,26 @@ describe('normalizeEmail', () => {
 });
 
 describe('mapInviteToProperties', () => {
-  it('maps the worked example from score-mapping.md', () => {
+  it('maps the worked example from score-mapping.md (latest-per-test: tests not taken are not sent)', () => {
     expect(mapInviteToProperties(invite(), { resultUrlBase })).toEqual({
+      jc_disc_d: '72',
+      jc_disc_i: '41.26',
+      jc_disc_s: '0',
+      jc_disc_c: '100',
+      jc_bigfive_o: '61',
+      jc_bigfive_c: '70.5',
+      jc_bigfive_e: '33',
+      jc_bigfive_a: '58',
+      jc_bigfive_n: '45',
+      jc_test_status: 'completed',
+      jc_result_url: 'https://app.jobcannon.io/business/dashboard/invites/inv_42',
+      jc_completed_at: '2026-05-17T14:32:00.000Z',
+      jc_invitation_id: 'inv_42',
+    });
+  });
+
+  it('maps the worked example with replace: tests not taken are sent as "" so HubSpot clears them', () => {
+    expect(mapInviteToProperties(invite(), { resultUrlBase, mergePolicy: 'replace' })).toEqual({
       jc_disc_d: '72',
       jc_disc_i: '41.26',
       jc_disc_s: '0',
@@ -159,16 +177,27 @@ describe('mapInviteToProperties', () => {
     expect(properties.jc_bigfive_n).toBe('44.9');
   });
 
-  it('sends a partial invite as in_progress with unfinished tests empty and no completion time', () => {
-    const properties = mapInviteToProperties(
-      invite({ status: 'in_progress', completedAt: null, tests: [disc, { slug: 'big-five', status: 'in_progress' }] }),
-      { resultUrlBase },
-    );
+  it('sends a partial invite as in_progress with no completion time, leaving unfinished tests alone', () => {
+    const partial = invite({ status: 'in_progress', completedAt: null, tests: [disc, { slug: 'big-five', status: 'in_progress' }] });
+    const properties = mapInviteToProperties(partial, { resultUrlBase });
     expect(properties.jc_test_status).toBe('in_progress');
     expect(properties.jc_disc_d).toBe('72');
-    expect(properties.jc_bigfive_o).toBe('');
-    expect(properties.jc_bigfive_n).toBe('');
+    expect(properties).not.toHaveProperty('jc_bigfive_o');
     expect(properties.jc_completed_at).toBe('');
+    const replaced = mapInviteToProperties(partial, { resultUrlBase, mergePolicy: 'replace' });
+    expect(replaced.jc_bigfive_o).toBe('');
+    expect(replaced.jc_bigfive_n).toBe('');
+  });
+
+  it('writes carried results of earlier invites only where this invite has none, and never counts them in its status', () => {
+    const carried = [
+      { slug: 'iq' as const, completedAt: '2026-09-02T10:00:00.000Z', result: { dimensions: [], score: 118 }, inviteId: 'inv_77' },
+      { slug: 'disc' as const, completedAt: '2026-01-01T00:00:00.000Z', result: { dimensions: [{ name: 'Dominance', score: 1 }, { name: 'Influence', score: 1 }, { name: 'Steadiness', score: 1 }, { name: 'Conscientiousness', score: 1 }] }, inviteId: 'inv_1' },
+    ];
+    const partial = invite({ id: 'inv_78', status: 'in_progress', completedAt: null, tests: [disc, { slug: 'iq', status: 'pending' }] });
+    const properties = mapInviteToProperties(partial, { resultUrlBase, carriedTests: carried });
+    expect(properties).toMatchObject({ jc_iq_score: '118', jc_disc_d: '72', jc_test_status: 'in_progress', jc_invitation_id: 'inv_78', jc_completed_at: '' });
+    expect(mapInviteToProperties(partial, { resultUrlBase, mergePolicy: 'replace', carriedTests: carried }).jc_iq_score).toBe('');
   });
 
   it('marks invites with nothing done as invited, and expired ones as expired', () => {
@@ -180,8 +209,8 @@ describe('mapInviteToProperties', () => {
     expect(expired.jc_completed_at).toBe('');
   });
 
-  it('sends unassigned tests as empty strings so HubSpot clears them', () => {
-    const properties = mapInviteToProperties(invite({ tests: [{ slug: 'mbti', status: 'completed', completedAt: doneAt, result: { code: 'ENFP' } }] }), { resultUrlBase });
+  it('with replace, sends unassigned tests as empty strings so HubSpot clears them', () => {
+    const properties = mapInviteToProperties(invite({ tests: [{ slug: 'mbti', status: 'completed', completedAt: doneAt, result: { code: 'ENFP' } }] }), { resultUrlBase, mergePolicy: 'replace' });
     const filled = Object.entries(properties).filter(([, value]) => value !== '').map(([name]) => name).sort();
     expect(filled).toEqual(['jc_completed_at', 'jc_invitation_id', 'jc_mbti_type', 'jc_result_url', 'jc_test_status']);
   });

@@ -11,18 +11,48 @@ import {
 } from './assessment-invite.js';
 import { PROPERTY_NAMES, type JcPropertyName } from './property-definitions.js';
 
-export type ContactProperties = Record<JcPropertyName, string>;
+/** The four properties that describe the candidate's most recent invite: always sent. */
+export type StatusPropertyName = 'jc_test_status' | 'jc_result_url' | 'jc_completed_at' | 'jc_invitation_id';
 
 /**
- * Every property starts empty: an unassigned or unfinished test clears its values in HubSpot.
- * Deliberately not frozen: V8 copies a frozen object's properties five times slower, and this
- * module never hands the template out.
+ * What one push writes: the four status properties always, test properties only where the policy
+ * says so (`latest-per-test`: the tests this push has results for; `replace`: all 17).
  */
-const EMPTY_PROPERTIES: Readonly<ContactProperties> = Object.fromEntries(PROPERTY_NAMES.map((name) => [name, ''])) as ContactProperties;
+export type ContactProperties = Record<StatusPropertyName, string> & Partial<Record<Exclude<JcPropertyName, StatusPropertyName>, string>>;
+
+/**
+ * How a push treats tests it has no result for (score-mapping.md, "Rules").
+ * - `latest-per-test` (default): not sent, so HubSpot keeps what an earlier invite wrote; the
+ *   Contact shows each test's most recent finished result.
+ * - `replace`: sent as `""` (HubSpot clears them); the Contact shows exactly one invite's state.
+ */
+export type MergePolicy = 'latest-per-test' | 'replace';
+export const MERGE_POLICIES: readonly MergePolicy[] = ['latest-per-test', 'replace'];
+
+/**
+ * Every property empty: the `replace` template. Deliberately not frozen: V8 copies a frozen
+ * object's properties five times slower, and this module never hands the template out.
+ */
+const EMPTY_PROPERTIES: Readonly<Record<JcPropertyName, string>> = Object.fromEntries(PROPERTY_NAMES.map((name) => [name, ''])) as Record<JcPropertyName, string>;
+
+/** A finished test of an earlier invite of the same candidate that HubSpot has not received yet. */
+export interface CarriedTest {
+  slug: AssignedTest['slug'];
+  completedAt: string | null;
+  result: ResultEnvelope;
+  inviteId: string;
+}
 
 export interface MapInviteOptions {
   /** JobCannon dashboard origin, e.g. `https://app.jobcannon.io`; the result URL hangs off it. */
   resultUrlBase: string;
+  /** Default `latest-per-test`. */
+  mergePolicy?: MergePolicy;
+  /**
+   * Finished tests of earlier invites queued before this one was pushed (`latest-per-test` only):
+   * written where this invite has no finished result of the same test, never counted in its status.
+   */
+  carriedTests?: readonly CarriedTest[];
 }
 
 /** The identity HubSpot matches on: trimmed and lower-cased (HubSpot's match is exact). */
@@ -132,10 +162,10 @@ export function resultUrlFor(resultUrlBase: string, inviteId: string): string {
 }
 
 /**
- * Maps one invite to all 17 `jc_*` values (strings; `""` clears a value in HubSpot). Tests that are not
- * assigned or not finished are sent empty, so a Contact always shows one invite's state, never a mix.
- * Anything out of range or malformed throws `INVALID_INVITE` naming the invite, field and value:
- * values are never clamped or guessed.
+ * Maps one invite to the `jc_*` values a push writes (strings; `""` clears a value in HubSpot): the
+ * status properties of this invite, and each finished test's values; with `replace`, every other
+ * test property as `""`. Anything out of range or malformed throws `INVALID_INVITE` naming the
+ * invite, field and value: values are never clamped or guessed.
  */
 export function mapInviteToProperties(input: AssessmentInvite, options: MapInviteOptions): ContactProperties {
   if (!options?.resultUrlBase) {
@@ -145,7 +175,8 @@ export function mapInviteToProperties(input: AssessmentInvite, options: MapInvit
   const inviteId = invite.id;
   checkedValue(inviteId, 'email', emailSchema, normalizeEmail(invite.email));
 
-  const properties: ContactProperties = { ...EMPTY_PROPERTIES };
+  const policy = options.mergePolicy ?? 'latest-per-test';
+  const properties = (policy === 'replace' ? { ...EMPTY_PROPERTIES } : {}) as ContactProperties;
   const testStatus = deriveTestStatus(invite);
   if (invite.status === 'completed' && testStatus !== 'completed') {
     const pending = invite.tests.filter((test) => test.status !== 'completed').map((test) => test.slug);
@@ -162,10 +193,18 @@ export function mapInviteToProperties(input: AssessmentInvite, options: MapInvit
     if (!test.result) throw invalidInviteError(inviteId, `tests[${index}].result`, test.result, `is missing for the completed ${test.slug} test`);
     mapCompletedTest(inviteId, test as AssignedTest & { result: ResultEnvelope }, properties);
   });
+  if (policy === 'latest-per-test' && options.carriedTests) {
+    const finishedHere = new Set(invite.tests.filter((test) => test.status === 'completed').map((test) => test.slug));
+    for (const carried of options.carriedTests) {
+      if (finishedHere.has(carried.slug)) continue;
+      mapCompletedTest(carried.inviteId, { slug: carried.slug, status: 'completed', completedAt: carried.completedAt, result: carried.result }, properties);
+    }
+  }
 
   properties.jc_test_status = testStatus;
   properties.jc_invitation_id = inviteId;
   properties.jc_result_url = resultUrlFor(options.resultUrlBase, inviteId);
+  properties.jc_completed_at = '';
   if (testStatus === 'completed') {
     const completedAt = completionInstant(invite);
     if (!completedAt) throw invalidInviteError(inviteId, 'completedAt', invite.completedAt, 'is missing for a completed invite');

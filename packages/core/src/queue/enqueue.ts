@@ -45,7 +45,7 @@ export function createEnqueue(ctx: IntegrationContext, deps: { nudge: () => void
       if (failureId === null) return { queued: false, reason: 'stale' };
       return { queued: true, rowId: failureId, snapshot, failed };
     }
-    const stored = await upsertSnapshot(target, { orgId, email, inviteId, snapshot, inviteUpdatedAt: updatedAt, payload: invite }, ctx.now());
+    const stored = await upsertSnapshot(target, { orgId, email, inviteId, snapshot, inviteUpdatedAt: updatedAt, payload: invite }, ctx.now(), ctx.settings.mergePolicy);
     if (stored.outcome === 'ignored') return { queued: false, reason: stored.reason };
     // The host corrected the invite: its older invalid versions are no longer failures.
     await supersedeInvalidSnapshots(target, { orgId, email, inviteId, upTo: updatedAt });

@@ -116,29 +116,35 @@ describeEachBackend('outbox: upsertSnapshot', (backend) => {
     }
   });
 
-  it('never lets a partial replace a completed snapshot, whatever its status or time', async () => {
+  it('never lets a partial of the same invite replace its completed snapshot, whatever its status or time', async () => {
     const orgId = uniqueOrgId();
     await seedConnection(backend.db, orgId);
     const email = 'c@x.io';
-    const completed = await insert(backend.db, snapshotInput(orgId, { email, inviteUpdatedAt: at(0), payload: { v: 'done' } }));
+    const inviteId = 'inv_same';
+    const completed = await insert(backend.db, snapshotInput(orgId, { email, inviteId, inviteUpdatedAt: at(0), payload: { v: 'done' } }));
 
-    const whilePending = await upsertSnapshot(backend.db, snapshotInput(orgId, { email, snapshot: 'partial', inviteUpdatedAt: at(500) }), at(1));
+    const whilePending = await upsertSnapshot(backend.db, snapshotInput(orgId, { email, inviteId, snapshot: 'partial', inviteUpdatedAt: at(500) }), at(1));
     expect(whilePending).toEqual({ outcome: 'ignored', reason: 'partial_after_completed' });
 
     const [leased] = await claim(backend.db, orgId, 'w1', at(2));
     expect(await markPushed(backend.db, { id: completed.id, version: leased?.version ?? 0, workerId: 'w1', contactId: '901', now: at(3) })).toBe(true);
-    const whileDone = await upsertSnapshot(backend.db, snapshotInput(orgId, { email, snapshot: 'partial', inviteUpdatedAt: at(900) }), at(4));
+    const whileDone = await upsertSnapshot(backend.db, snapshotInput(orgId, { email, inviteId, snapshot: 'partial', inviteUpdatedAt: at(900) }), at(4));
     expect(whileDone).toEqual({ outcome: 'ignored', reason: 'partial_after_completed' });
 
     const row = await getOutboxRowByEmail(backend.db, orgId, email);
     expect(row).toMatchObject({ snapshot: 'completed', status: 'done', payload: { v: 'done' }, hubspotContactId: '901' });
+
+    // A partial of a newer invite does take the row: the nightly sweep shows the new invite in progress.
+    const newerInvite = await upsertSnapshot(backend.db, snapshotInput(orgId, { email, inviteId: 'inv_newer', snapshot: 'partial', inviteUpdatedAt: at(1_000) }), at(5));
+    expect(newerInvite.outcome).toBe('replaced');
+    expect(await getOutboxRowByEmail(backend.db, orgId, email)).toMatchObject({ inviteId: 'inv_newer', snapshot: 'partial', status: 'pending', hubspotContactId: '901' });
   });
 
-  it('lets a completed snapshot replace a partial one, even one stamped later', async () => {
+  it('lets a completed snapshot replace a partial one of the same invite, even one stamped later', async () => {
     const orgId = uniqueOrgId();
     const email = 'd@x.io';
-    await insert(backend.db, snapshotInput(orgId, { email, snapshot: 'partial', inviteUpdatedAt: at(100) }));
-    const result = await upsertSnapshot(backend.db, snapshotInput(orgId, { email, snapshot: 'completed', inviteUpdatedAt: at(90) }), at(1));
+    await insert(backend.db, snapshotInput(orgId, { email, inviteId: 'inv_d', snapshot: 'partial', inviteUpdatedAt: at(100) }));
+    const result = await upsertSnapshot(backend.db, snapshotInput(orgId, { email, inviteId: 'inv_d', snapshot: 'completed', inviteUpdatedAt: at(90) }), at(1));
     expect(result.outcome).toBe('replaced');
   });
 
@@ -180,10 +186,11 @@ describeEachBackend('outbox: upsertSnapshot', (backend) => {
             const email = `race-${round}@x.io`;
             // Half the rounds start from an existing older partial, half from nothing.
             if (round % 2 === 0) {
-              await insert(backend.db, snapshotInput(orgId, { email, snapshot: 'partial', inviteUpdatedAt: at(-10), payload: { v: 'seed' } }));
+              await insert(backend.db, snapshotInput(orgId, { email, inviteId: `inv-race-${round}`, snapshot: 'partial', inviteUpdatedAt: at(-10), payload: { v: 'seed' } }));
             }
-            const partial = snapshotInput(orgId, { email, snapshot: 'partial', inviteUpdatedAt: at(1), payload: { v: 'partial' } });
-            const completed = snapshotInput(orgId, { email, snapshot: 'completed', inviteUpdatedAt: at(2), payload: { v: 'completed' } });
+            // The partial is stamped later: only the same-invite rule (completed beats partial) decides.
+            const partial = snapshotInput(orgId, { email, inviteId: `inv-race-${round}`, snapshot: 'partial', inviteUpdatedAt: at(2), payload: { v: 'partial' } });
+            const completed = snapshotInput(orgId, { email, inviteId: `inv-race-${round}`, snapshot: 'completed', inviteUpdatedAt: at(1), payload: { v: 'completed' } });
             const [dbP, dbC] = round % 4 < 2 ? [backend.db, other] : [other, backend.db];
             return Promise.all([upsertSnapshot(dbP, partial, at(3)), upsertSnapshot(dbC, completed, at(3))]);
           }),

@@ -11,7 +11,8 @@
 import type { Knex } from 'knex';
 import type { ErrorDetails, HubSpotKitErrorCode } from '../errors.js';
 import type { QueueCounts } from '../integration/types.js';
-import { normalizeEmail } from '../mapping/map-invite.js';
+import { normalizeEmail, type MergePolicy } from '../mapping/map-invite.js';
+import { decideSnapshotMerge } from '../queue/snapshot-merge.js';
 import {
   sanitizeErrorDetails,
   sanitizeErrorMessage,
@@ -62,79 +63,67 @@ export interface SnapshotInput {
 }
 
 export type UpsertSnapshotResult =
-  | { outcome: 'inserted' | 'replaced'; row: OutboxRow }
+  | { outcome: 'inserted' | 'replaced' | 'carried'; row: OutboxRow }
   | { outcome: 'ignored'; reason: 'stale' | 'partial_after_completed' };
 
 /**
- * Stores the snapshot as the candidate's latest, unless the row already holds a better one:
- * - a partial never replaces a completed snapshot (whatever its status or time);
- * - a completed snapshot always replaces a partial one: completion is terminal, and this keeps
- *   the outcome of a concurrent partial-vs-completed pair independent of arrival order;
- * - between snapshots of the same kind, an older `inviteUpdatedAt` never replaces a newer one
- *   (equal times replace, so re-enqueueing the same invite pushes it again).
+ * Stores the snapshot as the candidate's latest, by the rules of `decideSnapshotMerge` (same
+ * invite: completed beats partial, newer beats older; different invites: the most recent activity
+ * wins; `latest-per-test` carries finished tests of earlier invites not yet pushed).
  * A replacement resets the row to pending, attempts 0, due now, error cleared, version + 1; it keeps
  * the lease (see the file comment), the contact id, pushed_at and a pending read-back (verify_at).
  * Invalid snapshots never come here: they are kept apart (failures-repository.ts).
  *
- * One statement (INSERT … ON CONFLICT DO UPDATE … WHERE): concurrent enqueues serialise on the
- * unique (org_id, email) key and each evaluates the rules against the committed winner.
+ * A new candidate is one INSERT … ON CONFLICT DO NOTHING (the common case, one round trip). An
+ * existing one is decided under the row's lock (SELECT … FOR UPDATE), so concurrent enqueues of the
+ * same candidate serialise and each is judged against the committed winner.
  */
-export async function upsertSnapshot(db: Db, input: SnapshotInput, now: Date): Promise<UpsertSnapshotResult> {
+export async function upsertSnapshot(db: Db, input: SnapshotInput, now: Date, policy: MergePolicy = 'latest-per-test'): Promise<UpsertSnapshotResult> {
   const email = normalizeEmail(input.email);
-  const rows = await queryRows<OutboxDbRow>(
+  const payload = JSON.stringify(input.payload ?? null);
+  const inserted = await queryRows<OutboxDbRow>(
     db,
-    `INSERT INTO ${TABLE} AS o (
+    `INSERT INTO ${TABLE} (
        org_id, email, invite_id, snapshot, invite_updated_at, payload, status, version, attempts,
-       next_attempt_at, last_error_code, last_error_message, last_error_details, failing_since, enqueued_at, created_at, updated_at
-     ) VALUES (?, ?, ?, ?, ?, CAST(? AS jsonb), 'pending', 1, 0, ?, NULL, NULL, NULL, NULL, ?, ?, ?)
-     ON CONFLICT (org_id, email) DO UPDATE SET
-       invite_id = EXCLUDED.invite_id,
-       snapshot = EXCLUDED.snapshot,
-       invite_updated_at = EXCLUDED.invite_updated_at,
-       payload = EXCLUDED.payload,
-       status = EXCLUDED.status,
-       version = o.version + 1,
-       attempts = 0,
-       next_attempt_at = EXCLUDED.next_attempt_at,
-       last_error_code = EXCLUDED.last_error_code,
-       last_error_message = EXCLUDED.last_error_message,
-       last_error_details = EXCLUDED.last_error_details,
-       failing_since = NULL,
-       enqueued_at = EXCLUDED.enqueued_at,
-       updated_at = EXCLUDED.updated_at
-     WHERE CASE
-       WHEN o.snapshot = 'completed' AND EXCLUDED.snapshot = 'partial' THEN false
-       WHEN o.snapshot = 'partial' AND EXCLUDED.snapshot = 'completed' THEN true
-       ELSE EXCLUDED.invite_updated_at >= o.invite_updated_at
-     END
-     RETURNING o.*`,
-    [
-      input.orgId,
-      email,
-      input.inviteId,
-      input.snapshot,
-      input.inviteUpdatedAt,
-      JSON.stringify(input.payload ?? null),
-      now,
-      now,
-      now,
-      now,
-    ],
+       next_attempt_at, enqueued_at, created_at, updated_at
+     ) VALUES (?, ?, ?, ?, ?, CAST(? AS jsonb), 'pending', 1, 0, ?, ?, ?, ?)
+     ON CONFLICT (org_id, email) DO NOTHING
+     RETURNING *`,
+    [input.orgId, email, input.inviteId, input.snapshot, input.inviteUpdatedAt, payload, now, now, now, now],
   );
-  const written = rows[0];
-  if (written !== undefined) {
-    const row = toOutboxRow(written);
-    // A fresh insert is the only way to version 1: every replacement increments it.
-    return { outcome: row.version === 1 ? 'inserted' : 'replaced', row };
-  }
-  // Refused. This read only explains the refusal; the decision was taken atomically above.
-  const existing = await queryRows<Pick<OutboxDbRow, 'snapshot'>>(
-    db,
-    `SELECT snapshot FROM ${TABLE} WHERE org_id = ? AND email = ?`,
-    [input.orgId, email],
-  );
-  const reason = existing[0]?.snapshot === 'completed' && input.snapshot === 'partial' ? 'partial_after_completed' : 'stale';
-  return { outcome: 'ignored', reason };
+  if (inserted[0] !== undefined) return { outcome: 'inserted', row: toOutboxRow(inserted[0]) };
+
+  return inTransaction(db, async (trx) => {
+    const locked = await queryRows<OutboxDbRow>(trx, `SELECT * FROM ${TABLE} WHERE org_id = ? AND email = ? FOR UPDATE`, [input.orgId, email]);
+    // Deleted between the two statements (a GDPR purge): the next enqueue inserts it afresh.
+    if (locked[0] === undefined) return { outcome: 'ignored', reason: 'stale' } as const;
+    const existing = toOutboxRow(locked[0]);
+    const decision = decideSnapshotMerge(existing, { inviteId: input.inviteId, snapshot: input.snapshot, inviteUpdatedAt: input.inviteUpdatedAt, payload: input.payload }, policy);
+    if (decision.action === 'ignore') return { outcome: 'ignored', reason: decision.reason } as const;
+    const replacing = decision.action === 'replace';
+    const rows = await queryRows<OutboxDbRow>(
+      trx,
+      `UPDATE ${TABLE} SET
+         invite_id = ?, snapshot = ?, invite_updated_at = ?, payload = CAST(? AS jsonb), carried = CAST(? AS jsonb),
+         status = 'pending', version = version + 1, attempts = 0, next_attempt_at = ?,
+         last_error_code = NULL, last_error_message = NULL, last_error_details = NULL, failing_since = NULL,
+         enqueued_at = ?, updated_at = ?
+       WHERE id = ?
+       RETURNING *`,
+      [
+        replacing ? input.inviteId : existing.inviteId,
+        replacing ? input.snapshot : existing.snapshot,
+        replacing ? input.inviteUpdatedAt : existing.inviteUpdatedAt,
+        replacing ? payload : JSON.stringify(existing.payload ?? null),
+        JSON.stringify(decision.carried),
+        now,
+        now,
+        now,
+        existing.id,
+      ],
+    );
+    return { outcome: replacing ? 'replaced' : 'carried', row: toOutboxRow(rows[0]!) } as const;
+  });
 }
 
 export interface ClaimOptions {

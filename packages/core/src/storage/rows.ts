@@ -8,6 +8,7 @@
  */
 import { toErrorCode, type ErrorDetails, type HubSpotKitErrorCode } from '../errors.js';
 import type { BootstrapReport, ConnectionStatus } from '../integration/types.js';
+import type { CarriedTest } from '../mapping/map-invite.js';
 
 export type OutboxStatus = 'pending' | 'failed' | 'done' | 'dismissed';
 export type SnapshotKind = 'completed' | 'partial';
@@ -244,6 +245,8 @@ export interface OutboxDbRow {
   last_error_message: string | null;
   last_error_details: unknown;
   failing_since: DbTime | null;
+  verify_at: DbTime | null;
+  carried: unknown;
   hubspot_contact_id: string | null;
   pushed_at: DbTime | null;
   enqueued_at: DbTime;
@@ -274,6 +277,10 @@ export interface OutboxRow {
   lastErrorDetails: ErrorDetails | null;
   /** When transient failures of this snapshot began (the retry horizon counts from here). */
   failingSince: Date | null;
+  /** When to read the contact back from HubSpot (a timed-out upsert may still land late), or null. */
+  verifyAt: Date | null;
+  /** Finished tests of earlier invites this row's push must still carry (`latest-per-test`). */
+  carried: CarriedTest[];
   hubspotContactId: string | null;
   pushedAt: Date | null;
   /** When the current snapshot arrived (or was retried): the start of its wait. */
@@ -302,6 +309,11 @@ export function toOutboxRow(row: OutboxDbRow): OutboxRow {
     lastErrorMessage: row.last_error_message,
     lastErrorDetails: row.last_error_details == null ? null : ((parseJson(row.last_error_details) ?? null) as ErrorDetails | null),
     failingSince: toDateOrNull(row.failing_since),
+    verifyAt: toDateOrNull(row.verify_at),
+    carried: (() => {
+      const parsed = parseJson(row.carried);
+      return Array.isArray(parsed) ? (parsed as CarriedTest[]) : [];
+    })(),
     hubspotContactId: row.hubspot_contact_id,
     pushedAt: toDateOrNull(row.pushed_at),
     enqueuedAt: toDate(row.enqueued_at),

@@ -9,6 +9,8 @@ import type { Knex } from 'knex';
  * - `verify_at`: after a timed-out upsert HubSpot may still apply the abandoned request later; the
  *   row is read back from HubSpot once that can no longer happen, and pushed again if it differs.
  * - `health_checked_at`: when the 5-minute job last checked an idle connection (uninstall detection).
+ * - `carried`: finished tests of earlier invites of the candidate that HubSpot has not received yet
+ *   (the `latest-per-test` merge: a push never drops a result the candidate finished).
  */
 const UP: readonly string[] = [
   `CREATE TABLE hubspot_invalid_snapshots (
@@ -31,9 +33,11 @@ const UP: readonly string[] = [
   `ALTER TABLE hubspot_outbox ADD COLUMN verify_at timestamptz`,
   `CREATE INDEX hubspot_outbox_verify_idx ON hubspot_outbox (verify_at) WHERE verify_at IS NOT NULL`,
   `ALTER TABLE hubspot_connections ADD COLUMN health_checked_at timestamptz`,
+  `ALTER TABLE hubspot_outbox ADD COLUMN carried jsonb NOT NULL DEFAULT '[]'::jsonb`,
 ];
 
 const DOWN: readonly string[] = [
+  `ALTER TABLE hubspot_outbox DROP COLUMN carried`,
   `ALTER TABLE hubspot_connections DROP COLUMN health_checked_at`,
   `DROP INDEX IF EXISTS hubspot_outbox_verify_idx`,
   `ALTER TABLE hubspot_outbox DROP COLUMN verify_at`,
