@@ -7,8 +7,12 @@ import {
   consent,
   expectNothingLeaked,
   finishCallback,
+  nonceCookieOf,
   startConnect,
+  startConnectByPost,
   startRouterHarness,
+  startingBrowser,
+  WIDGET_POST,
   user,
   type RouterHarness,
 } from './test-support/router-harness.js';
@@ -35,8 +39,9 @@ describe('OAuth connect and callback (router + core + emulator + PostgreSQL)', (
 
     const callback = await consent(authorize, { hubId: 1001 });
     expect(callback.startsWith(`${MOUNT}/callback?code=`)).toBe(true);
-    // The browser arrives without the session here (e.g. a strict SameSite cookie): the state carries the org.
-    expect(await finishCallback(h.app, callback)).toEqual({ path: RETURN_TO, hubspot: 'connected', reason: null });
+    // The same admin, signed in, in the browser that started (it carries the nonce cookie).
+    expect(startingBrowser(callback).Cookie).toMatch(/^jc_hubspot_oauth=[\w-]{43}$/);
+    expect(await finishCallback(h.app, callback, user('org-flow'))).toEqual({ path: RETURN_TO, hubspot: 'connected', reason: null });
 
     const report = await status('org-flow');
     expect(report).toMatchObject({ status: 'connected', portal: { id: 1001, domain: 'acme-demo.hubspot.com' }, bootstrap: { ok: true, missing: [] } });
@@ -67,22 +72,81 @@ describe('OAuth connect and callback (router + core + emulator + PostgreSQL)', (
 
   it('redirects with OAUTH_EXCHANGE_FAILED when HubSpot refuses the code (a reused one)', async () => {
     const first = await consent(await startConnect(h.app, user('org-reuse')));
-    expect((await finishCallback(h.app, first)).hubspot).toBe('connected');
+    expect((await finishCallback(h.app, first, user('org-reuse'))).hubspot).toBe('connected');
     const usedCode = new URL(first, 'http://x.invalid').searchParams.get('code') ?? '';
     const fresh = new URL(await consent(await startConnect(h.app, user('org-reuse'))), 'http://x.invalid');
     fresh.searchParams.set('code', usedCode);
-    expect(await finishCallback(h.app, `${fresh.pathname}${fresh.search}`)).toEqual({ path: RETURN_TO, hubspot: 'error', reason: 'OAUTH_EXCHANGE_FAILED' });
+    expect(await finishCallback(h.app, `${fresh.pathname}${fresh.search}`, user('org-reuse'))).toEqual({ path: RETURN_TO, hubspot: 'error', reason: 'OAUTH_EXCHANGE_FAILED' });
   });
 
-  it('redirects with PORTAL_MISMATCH when another portal is approved, and connects it after confirmPortalChange=1', async () => {
+  // Failed before: GET /connect?confirmPortalChange=1 (a link any page can carry) allowed the switch.
+  it('redirects with PORTAL_MISMATCH when another portal is approved, even after GET ?confirmPortalChange=1; connects it after a same-site POST /connect', async () => {
     await connectOrg(h.app, 'org-switch', 1001);
     const other = await consent(await startConnect(h.app, user('org-switch')), { hubId: 1002 });
     expect(await finishCallback(h.app, other, user('org-switch'))).toEqual({ path: RETURN_TO, hubspot: 'error', reason: 'PORTAL_MISMATCH' });
     expect((await status('org-switch')).portal.id).toBe(1001);
 
-    const confirmed = await consent(await startConnect(h.app, user('org-switch'), '?confirmPortalChange=1'), { hubId: 1002 });
+    const linked = await consent(await startConnect(h.app, user('org-switch'), '?confirmPortalChange=1'), { hubId: 1002 });
+    expect(await finishCallback(h.app, linked, user('org-switch'))).toEqual({ path: RETURN_TO, hubspot: 'error', reason: 'PORTAL_MISMATCH' });
+    expect((await status('org-switch')).portal.id).toBe(1001);
+
+    // A cross-site form cannot send it.
+    const forged = await request(h.app).post(`${MOUNT}/connect`).set(user('org-switch')).set('Content-Type', 'text/plain').send('{"allowPortalChange":true}').expect(403);
+    expect(forged.body.error.code).toBe('CROSS_SITE_REQUEST');
+    expect(nonceCookieOf(forged.headers['set-cookie'])).toBeNull();
+
+    const confirmed = await consent(await startConnectByPost(h.app, user('org-switch')), { hubId: 1002 });
     expect(await finishCallback(h.app, confirmed, user('org-switch'))).toEqual({ path: RETURN_TO, hubspot: 'connected', reason: null });
     expect(await status('org-switch')).toMatchObject({ status: 'connected', portal: { id: 1002, domain: 'globex-demo.hubspot.com' } });
+  });
+
+  it('POST /connect needs an admin and answers JSON', async () => {
+    expect((await request(h.app).post(`${MOUNT}/connect`).set(WIDGET_POST).send({}).expect(401)).body.error.code).toBe('UNAUTHENTICATED');
+    expect((await request(h.app).post(`${MOUNT}/connect`).set(user('org-post', 'member-1', 'member')).set(WIDGET_POST).send({}).expect(403)).body.error.code).toBe('FORBIDDEN');
+  });
+
+  describe('the state is bound to the browser, the user and the org', () => {
+    // The attack from issue 17: Globex's admin requests /connect, opens the consent link in a
+    // browser with no JobCannon session, approves Acme's portal there. Before: Globex got
+    // connected to Acme's portal (the state alone carried the org). Now refused, no code exchange.
+    it("refuses a Globex admin's consent link approved for Acme's portal in a browser with no session", async () => {
+      const authorize = await startConnect(h.app, user('org-globex', 'globex-admin'));
+      const callback = await consent(authorize, { hubId: 1001 });
+      const exchangesBefore = h.emulator.requests({ route: 'oauth.token' }).length;
+      expect(await finishCallback(h.app, callback, {}, { cookie: null })).toEqual({ path: RETURN_TO, hubspot: 'error', reason: 'UNAUTHENTICATED' });
+      expect(h.emulator.requests({ route: 'oauth.token' }).length).toBe(exchangesBefore);
+      expect((await status('org-globex')).status).toBe('not_connected');
+      // Spent: not even Globex's admin in their own browser can finish it now.
+      expect(await finishCallback(h.app, callback, user('org-globex', 'globex-admin'))).toMatchObject({ reason: 'OAUTH_STATE_INVALID' });
+      expect((await status('org-globex')).status).toBe('not_connected');
+    });
+
+    it('refuses the starting admin signed in, but in another browser (no nonce cookie, or another one)', async () => {
+      const callback = await consent(await startConnect(h.app, user('org-browser')));
+      expect(await finishCallback(h.app, callback, user('org-browser'), { cookie: null })).toEqual({ path: RETURN_TO, hubspot: 'error', reason: 'OAUTH_BROWSER_MISMATCH' });
+      const other = await consent(await startConnect(h.app, user('org-browser')));
+      expect(await finishCallback(h.app, other, user('org-browser'), { cookie: `jc_hubspot_oauth=${'x'.repeat(43)}` })).toMatchObject({ reason: 'OAUTH_BROWSER_MISMATCH' });
+      expect((await status('org-browser')).status).toBe('not_connected');
+    });
+
+    it('refuses another admin of the same org finishing a colleague’s connect', async () => {
+      const callback = await consent(await startConnect(h.app, user('org-colleague', 'admin-1')));
+      expect(await finishCallback(h.app, callback, user('org-colleague', 'admin-2'))).toEqual({ path: RETURN_TO, hubspot: 'error', reason: 'OAUTH_USER_MISMATCH' });
+      expect((await status('org-colleague')).status).toBe('not_connected');
+    });
+
+    it('clears the nonce cookie at the callback, whatever the outcome', async () => {
+      const callback = await consent(await startConnect(h.app, user('org-clear')), { decision: 'deny' });
+      const res = await request(h.app).get(callback).set(user('org-clear')).set(startingBrowser(callback)).expect(302);
+      expect(res.headers.location).toBe(`${RETURN_TO}?hubspot=error&reason=OAUTH_DENIED`);
+      expect(res.headers['set-cookie']).toEqual(['jc_hubspot_oauth=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0']);
+    });
+
+    it('sets a __Host- Secure cookie when the request is https', async () => {
+      const app = h.build({ trustProxy: true });
+      const res = await request(app).get(`${MOUNT}/connect`).set(user('org-https')).set('X-Forwarded-Proto', 'https').expect(302);
+      expect(res.headers['set-cookie']).toEqual([expect.stringMatching(/^__Host-jc_hubspot_oauth=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure; Max-Age=3600$/)]);
+    });
   });
 
   describe('state', () => {
@@ -128,20 +192,20 @@ describe('OAuth connect and callback (router + core + emulator + PostgreSQL)', (
 
   it('only sends the browser to the configured returnTo, whatever the query says', async () => {
     const callback = await consent(await startConnect(h.app, user('org-open')), { decision: 'deny' });
-    const res = await request(h.app).get(`${callback}&returnTo=https://evil.example&redirect_uri=https://evil.example`).expect(302);
+    const res = await request(h.app).get(`${callback}&returnTo=https://evil.example&redirect_uri=https://evil.example`).set(user('org-open')).set(startingBrowser(callback)).expect(302);
     expect(res.headers.location).toBe(`${RETURN_TO}?hubspot=error&reason=OAUTH_DENIED`);
     expect(res.headers['referrer-policy']).toBe('no-referrer');
 
     const fn = h.build({ router: { returnTo: (req) => (req.query.to === 'evil' ? '//evil.example/x' : '/from-fn?tab=crm') } });
     const good = await consent(await startConnect(fn, user('org-open-fn')), { decision: 'deny' });
-    expect((await request(fn).get(good).expect(302)).headers.location).toBe('/from-fn?tab=crm&hubspot=error&reason=OAUTH_DENIED');
+    expect((await request(fn).get(good).set(user('org-open-fn')).set(startingBrowser(good)).expect(302)).headers.location).toBe('/from-fn?tab=crm&hubspot=error&reason=OAUTH_DENIED');
     const bad = await request(fn).get(`${MOUNT}/callback?to=evil&state=x`).expect(500);
     expect(bad.body.error.code).toBe('INTERNAL');
     expect(bad.headers.location).toBeUndefined();
 
     const absolute = h.build({ router: { returnTo: 'https://app.jobcannon.io/settings#hubspot' } });
     const denied = await consent(await startConnect(absolute, user('org-open-abs')), { decision: 'deny' });
-    expect((await request(absolute).get(denied).expect(302)).headers.location).toBe('https://app.jobcannon.io/settings?hubspot=error&reason=OAUTH_DENIED#hubspot');
+    expect((await request(absolute).get(denied).set(user('org-open-abs')).set(startingBrowser(denied)).expect(302)).headers.location).toBe('https://app.jobcannon.io/settings?hubspot=error&reason=OAUTH_DENIED#hubspot');
   });
 
   it('never leaks a token, the client secret or a stack trace', () => {

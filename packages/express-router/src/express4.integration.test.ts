@@ -22,7 +22,7 @@ describe('on Express 4 (router + core + emulator + PostgreSQL)', () => {
   it('connects end to end and serves status', async () => {
     const authorize = await startConnect(h.app, user('org-express4'));
     const callback = await consent(authorize, { hubId: 1001 });
-    expect(await finishCallback(h.app, callback)).toEqual({ path: RETURN_TO, hubspot: 'connected', reason: null });
+    expect(await finishCallback(h.app, callback, user('org-express4'))).toEqual({ path: RETURN_TO, hubspot: 'connected', reason: null });
     const status = await request(h.app).get(`${MOUNT}/status`).set(user('org-express4', 'member-1', 'member')).expect(200);
     expect(status.body).toMatchObject({ status: 'connected', portal: { id: 1001 }, bootstrap: { ok: true } });
   });

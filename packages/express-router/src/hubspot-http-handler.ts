@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createConsoleLogger, HubSpotKitError, isHubSpotKitError, type HubSpotIntegration } from '@jobcannon/hubspot-core';
+import { clearNonceCookie, issueNonceCookie, readNonceCookie } from './oauth-nonce-cookie.js';
 import { readJsonBody, readRawBody } from './request-body.js';
 import { assertSameSite, normalizeOrigin } from './request-origin.js';
 import { resolveReturnTo, validateReturnToOption, withOutcome } from './return-to.js';
@@ -29,12 +30,20 @@ interface Call<HostRequest> extends HubSpotHttpExchange<HostRequest> {
   query: URLSearchParams;
 }
 
-interface Route<HostRequest> {
-  method: 'GET' | 'POST' | 'ANY';
+interface Handler<HostRequest> {
   /** State-changing: the same-site check runs first. */
   mutation?: boolean;
   run(call: Call<HostRequest>): Promise<void>;
 }
+
+/** A path's handlers by method; `ANY` takes every method (the webhook decides its own). */
+type Route<HostRequest> = Partial<Record<'GET' | 'POST' | 'ANY', Handler<HostRequest>>>;
+
+/**
+ * At most this many ids in one `POST /failures/retry`, refused before any query (core refuses
+ * the same in retryFailed): a 70,000-id list once became a 500 and a log line holding 1 MB of SQL.
+ */
+export const MAX_RETRY_IDS = 1_000;
 
 /** A single query value; a repeated one counts as absent (as Express's `qs` arrays did). */
 function queryValue(query: URLSearchParams, name: string): string | undefined {
@@ -51,8 +60,18 @@ function parseLimit(value: string | undefined): number | undefined {
 function parseRetryIds(body: unknown): string[] | undefined {
   const ids = typeof body === 'object' && body !== null ? (body as { ids?: unknown }).ids : undefined;
   if (ids === undefined || ids === null) return undefined;
-  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw new HubSpotKitError('BAD_REQUEST', '`ids` must be an array of strings.');
+  if (!Array.isArray(ids)) throw new HubSpotKitError('BAD_REQUEST', '`ids` must be an array of strings.', { details: { field: 'ids' } });
+  if (ids.length > MAX_RETRY_IDS) {
+    throw new HubSpotKitError('PAYLOAD_TOO_LARGE', `At most ${MAX_RETRY_IDS} ids per retry; send them in batches.`, { details: { field: 'ids', limit: MAX_RETRY_IDS, value: ids.length } });
+  }
+  if (!ids.every((id) => typeof id === 'string')) throw new HubSpotKitError('BAD_REQUEST', '`ids` must be an array of strings.', { details: { field: 'ids' } });
   return ids;
+}
+
+function parseConnectBody(body: unknown): { allowPortalChange: boolean } {
+  const value = typeof body === 'object' && body !== null ? (body as { allowPortalChange?: unknown }).allowPortalChange : undefined;
+  if (value !== undefined && typeof value !== 'boolean') throw new HubSpotKitError('BAD_REQUEST', '`allowPortalChange` must be a boolean.', { details: { field: 'allowPortalChange' } });
+  return { allowPortalChange: value === true };
 }
 
 function validateOptions(integration: HubSpotIntegration, options: HubSpotHandlerOptions<never>): void {
@@ -102,98 +121,130 @@ export function createHubSpotHttpHandler<HostRequest>(integration: HubSpotIntegr
     return identity;
   }
 
+  /** A connect started here: the nonce cookie on the response, its hash bound to the state. */
+  async function startConnect(call: Call<HostRequest>, identity: HubSpotRouterIdentity, allowPortalChange: boolean): Promise<string> {
+    const browserNonce = issueNonceCookie(call.res, call.origin);
+    return integration.connectUrl({ orgId: identity.orgId, userId: identity.userId, allowPortalChange, browserNonce });
+  }
+
   const routes: Record<string, Route<HostRequest>> = {
     '/connect': {
-      method: 'GET',
-      async run(call) {
-        // A browser navigates here (not fetch): a refusal goes back to the host page with a reason
-        // the widget explains, instead of leaving the admin on a raw JSON page.
-        let identity: HubSpotRouterIdentity;
-        try {
-          identity = await admin(call);
-        } catch (error) {
-          if (!isHubSpotKitError(error, 'UNAUTHENTICATED') && !isHubSpotKitError(error, 'FORBIDDEN')) throw error;
-          redirect(call.res, withOutcome(resolveReturnTo(options.returnTo, call.hostRequest), { hubspot: 'error', reason: error.code }));
-          return;
-        }
-        const confirm = queryValue(call.query, 'confirmPortalChange');
-        redirect(call.res, await integration.connectUrl({ orgId: identity.orgId, userId: identity.userId, allowPortalChange: confirm === '1' || confirm === 'true' }));
+      GET: {
+        async run(call) {
+          // A browser navigates here (not fetch): a refusal goes back to the host page with a reason
+          // the widget explains, instead of leaving the admin on a raw JSON page.
+          let identity: HubSpotRouterIdentity;
+          try {
+            identity = await admin(call);
+          } catch (error) {
+            if (!isHubSpotKitError(error, 'UNAUTHENTICATED') && !isHubSpotKitError(error, 'FORBIDDEN')) throw error;
+            redirect(call.res, withOutcome(resolveReturnTo(options.returnTo, call.hostRequest), { hubspot: 'error', reason: error.code }));
+            return;
+          }
+          // Never a portal change: any link can make a GET, so confirming one takes the POST below.
+          if (call.query.has('confirmPortalChange')) logger.debug('hubspot router: confirmPortalChange on GET /connect ignored; the widget confirms with POST /connect', { route: 'connect' });
+          redirect(call.res, await startConnect(call, identity, false));
+        },
+      },
+      POST: {
+        // The admin's confirmation of a portal change: same-site checked like every POST, and
+        // answered with the consent URL for the page to navigate to (a fetch cannot follow a
+        // redirect to HubSpot's consent page); the nonce cookie rides on this answer.
+        mutation: true,
+        async run(call) {
+          const identity = await admin(call);
+          const { allowPortalChange } = parseConnectBody(await readJsonBody(call.req));
+          sendJson(call.res, 200, { url: await startConnect(call, identity, allowPortalChange) });
+        },
       },
     },
     '/callback': {
-      method: 'GET',
-      async run(call) {
-        // The callback URL holds the code and state: never let it travel on as a Referer.
-        call.res.setHeader('Referrer-Policy', 'no-referrer');
-        // Resolved first: a host's broken returnTo must fail before the state is spent.
-        const destination = resolveReturnTo(options.returnTo, call.hostRequest);
-        try {
-          // A signed-in member of another org is refused before any code exchange.
-          const identity = await identify(call);
-          await integration.completeOAuth({
-            code: queryValue(call.query, 'code') ?? null,
-            state: queryValue(call.query, 'state') ?? null,
-            error: queryValue(call.query, 'error') ?? null,
-            errorDescription: queryValue(call.query, 'error_description') ?? null,
-            expectedOrgId: identity?.orgId ?? null,
-          });
-          redirect(call.res, withOutcome(destination, { hubspot: 'connected' }));
-        } catch (error) {
-          logError(logger, 'callback', error);
-          redirect(call.res, withOutcome(destination, { hubspot: 'error', reason: isHubSpotKitError(error) ? error.code : 'INTERNAL' }));
-        }
+      GET: {
+        async run(call) {
+          // The callback URL holds the code and state: never let it travel on as a Referer.
+          call.res.setHeader('Referrer-Policy', 'no-referrer');
+          // Resolved first: a host's broken returnTo must fail before the state is spent.
+          const destination = resolveReturnTo(options.returnTo, call.hostRequest);
+          const browserNonce = readNonceCookie(call.req, call.origin);
+          // One state, one nonce: whatever happens next, this browser's nonce is spent.
+          clearNonceCookie(call.res, call.origin);
+          try {
+            // Core refuses (before any code exchange) a callback without a signed-in user, or with
+            // another user, org or browser than the one that started the connect.
+            const identity = await identify(call);
+            await integration.completeOAuth({
+              code: queryValue(call.query, 'code') ?? null,
+              state: queryValue(call.query, 'state') ?? null,
+              error: queryValue(call.query, 'error') ?? null,
+              errorDescription: queryValue(call.query, 'error_description') ?? null,
+              expectedOrgId: identity?.orgId ?? null,
+              expectedUserId: identity?.userId ?? null,
+              browserNonce,
+            });
+            redirect(call.res, withOutcome(destination, { hubspot: 'connected' }));
+          } catch (error) {
+            logError(logger, 'callback', error);
+            redirect(call.res, withOutcome(destination, { hubspot: 'error', reason: isHubSpotKitError(error) ? error.code : 'INTERNAL' }));
+          }
+        },
       },
     },
     '/status': {
-      method: 'GET',
-      async run(call) {
-        sendJson(call.res, 200, await integration.status((await member(call)).orgId));
+      GET: {
+        async run(call) {
+          sendJson(call.res, 200, await integration.status((await member(call)).orgId));
+        },
       },
     },
     '/resync': {
-      method: 'POST',
-      mutation: true,
-      async run(call) {
-        sendJson(call.res, 200, await integration.resync((await admin(call)).orgId));
+      POST: {
+        mutation: true,
+        async run(call) {
+          sendJson(call.res, 200, await integration.resync((await admin(call)).orgId));
+        },
       },
     },
     '/disconnect': {
-      method: 'POST',
-      mutation: true,
-      async run(call) {
-        await integration.disconnect((await admin(call)).orgId);
-        sendJson(call.res, 200, { status: 'disconnected' });
+      POST: {
+        mutation: true,
+        async run(call) {
+          await integration.disconnect((await admin(call)).orgId);
+          sendJson(call.res, 200, { status: 'disconnected' });
+        },
       },
     },
     '/failures': {
-      method: 'GET',
-      async run(call) {
-        const { orgId } = await member(call);
-        const limit = parseLimit(queryValue(call.query, 'limit'));
-        sendJson(call.res, 200, await integration.failures(orgId, { limit, cursor: queryValue(call.query, 'cursor') || null }));
+      GET: {
+        async run(call) {
+          const { orgId } = await member(call);
+          const limit = parseLimit(queryValue(call.query, 'limit'));
+          sendJson(call.res, 200, await integration.failures(orgId, { limit, cursor: queryValue(call.query, 'cursor') || null }));
+        },
       },
     },
     '/failures/retry': {
-      method: 'POST',
-      mutation: true,
-      async run(call) {
-        const { orgId } = await admin(call);
-        sendJson(call.res, 200, await integration.retryFailed(orgId, parseRetryIds(await readJsonBody(call.req))));
+      POST: {
+        mutation: true,
+        async run(call) {
+          const { orgId } = await admin(call);
+          sendJson(call.res, 200, await integration.retryFailed(orgId, parseRetryIds(await readJsonBody(call.req))));
+        },
       },
     },
     '/webhooks': {
       // Core decides everything about a delivery, the method included (405 with Allow: POST).
-      method: 'ANY',
-      async run(call) {
-        const method = call.req.method ?? 'GET';
-        const rawBody = method === 'POST' ? await readRawBody(call.req, maxBodyBytes) : new Uint8Array();
-        const answer = await integration.handleWebhook({
-          method,
-          url: options.webhookUrl ?? `${call.origin}${call.originalUrl}`,
-          headers: call.req.headers,
-          rawBody,
-        });
-        sendJson(call.res, answer.status, answer.body, answer.headers);
+      ANY: {
+        async run(call) {
+          const method = call.req.method ?? 'GET';
+          const rawBody = method === 'POST' ? await readRawBody(call.req, maxBodyBytes) : new Uint8Array();
+          const answer = await integration.handleWebhook({
+            method,
+            url: options.webhookUrl ?? `${call.origin}${call.originalUrl}`,
+            headers: call.req.headers,
+            rawBody,
+          });
+          sendJson(call.res, answer.status, answer.body, answer.headers);
+        },
       },
     },
   };
@@ -211,15 +262,15 @@ export function createHubSpotHttpHandler<HostRequest>(integration: HubSpotIntegr
     res.setHeader('Cache-Control', 'no-store');
     try {
       const method = (exchange.req.method ?? 'GET').toUpperCase();
-      const allowed = route.method === 'ANY' || method === route.method || (route.method === 'GET' && method === 'HEAD');
-      if (!allowed) {
-        const allow = route.method === 'GET' ? 'GET, HEAD' : route.method;
+      const handler = route.ANY ?? (method === 'GET' || method === 'HEAD' ? route.GET : method === 'POST' ? route.POST : undefined);
+      if (!handler) {
+        const allow = [...(route.GET ? ['GET', 'HEAD'] : []), ...(route.POST ? ['POST'] : [])].join(', ');
         sendError(res, logger, key.slice(1), new HubSpotKitError('METHOD_NOT_ALLOWED', `${method} is not supported here; use ${allow}.`), { Allow: allow });
         return true;
       }
       const call: Call<HostRequest> = { ...exchange, query };
-      if (route.mutation) assertSameSite(call.req, call.origin, allowedOrigins);
-      await route.run(call);
+      if (handler.mutation) assertSameSite(call.req, call.origin, allowedOrigins);
+      await handler.run(call);
     } catch (error) {
       sendError(res, logger, key.slice(1), error);
     }

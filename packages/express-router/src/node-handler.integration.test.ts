@@ -40,6 +40,8 @@ function fakeIntegration(recorded: Recorded): HubSpotIntegration {
     status: async (orgId) => {
       record('status', orgId);
       if (orgId === 'org-broken') throw new Error('SELECT * FROM secrets WHERE password = hunter2');
+      // What pg said about a 70,000-id retry: the whole statement, 1 MB of it.
+      if (orgId === 'org-huge') throw new Error(`bind message has 70001 parameter formats: UPDATE hubspot_outbox SET … WHERE id IN (${'$1, '.repeat(250_000)})`);
       // Core's shapes pass through untouched (LastError is {code, details, retryable, at}).
       return { status: 'connected', lastError: { code: 'HUBSPOT_RATE_LIMITED', details: { status: 429 }, retryable: true, at: '2026-01-01T00:00:00.000Z' } } as never;
     },
@@ -168,6 +170,27 @@ describe('the framework-neutral layer on plain node:http', () => {
     expect([badLimit.status, (await json(badLimit)).error.code]).toEqual([400, 'BAD_REQUEST']);
   });
 
+  // Failed before: any number of ids went to core (70,000 → a 500 and a 1 MB log line).
+  it('refuses more than 1,000 retry ids with 413 and the limit in details, before core sees them', async () => {
+    const ids = (count: number) => JSON.stringify({ ids: Array.from({ length: count }, (_, index) => String(index + 1)) });
+    const over = await call('/failures/retry', { method: 'POST', headers: { ...admin(), ...WIDGET }, body: ids(1_001) });
+    expect([over.status, await json(over)]).toEqual([413, { error: { code: 'PAYLOAD_TOO_LARGE', message: 'At most 1000 ids per retry; send them in batches.', details: { field: 'ids', limit: 1_000, value: 1_001 } } }]);
+    expect(recorded.calls).toEqual([]);
+    expect(await json(await call('/failures/retry', { method: 'POST', headers: { ...admin(), ...WIDGET }, body: ids(1_000) }))).toEqual({ retried: 1_000 });
+  });
+
+  // Failed before: the unexpected error's message (and its stack) were logged whole.
+  it('caps what it logs of an error: a database message repeating a 1 MB statement is cut to 2,000 characters', async () => {
+    errors.length = 0;
+    const res = await call('/status', { headers: member('org-huge') });
+    expect([res.status, (await json(res)).error.code]).toEqual([500, 'INTERNAL']);
+    expect(errors).toHaveLength(1);
+    const fields = JSON.parse(errors[0]!.slice(errors[0]!.indexOf('{'))) as { message: string; stack: string };
+    expect(fields.message.length).toBeLessThan(2_100);
+    expect(fields.message).toMatch(/^bind message has 70001 parameter formats: UPDATE hubspot_outbox.*… \[\d+ more characters\]$/s);
+    expect(fields.stack.length).toBeLessThan(4_100);
+  });
+
   it('runs the same-site check before a mutation: a form post or a foreign Origin is refused', async () => {
     const form = await call('/disconnect', { method: 'POST', headers: { ...admin(), 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'x=1' });
     expect([form.status, (await json(form)).error.code]).toEqual([403, 'CROSS_SITE_REQUEST']);
@@ -192,18 +215,50 @@ describe('the framework-neutral layer on plain node:http', () => {
     expect([huge.status, (await json(huge)).error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
   });
 
-  it('redirects /connect to core’s consent URL, and a refusal back to returnTo with the reason', async () => {
+  // Failed before: ?confirmPortalChange=1 on a GET allowed the change, and no nonce cookie was set.
+  it('redirects /connect to core’s consent URL with a nonce cookie (never a portal change), and a refusal back to returnTo', async () => {
     const ok = await call('/connect?confirmPortalChange=1', { headers: admin() });
     expect([ok.status, ok.headers.get('location')]).toEqual([302, 'https://app.hubspot.example/oauth/authorize?state=s1']);
-    expect(recorded.calls).toEqual([['connectUrl', { orgId: 'org-a', userId: 'u1', allowPortalChange: true }]]);
+    const cookie = ok.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^jc_hubspot_oauth=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=3600$/);
+    expect(recorded.calls).toEqual([['connectUrl', { orgId: 'org-a', userId: 'u1', allowPortalChange: false, browserNonce: cookie.slice('jc_hubspot_oauth='.length, cookie.indexOf(';')) }]]);
     expect((await call('/connect', { headers: member() })).headers.get('location')).toBe('/settings?hubspot=error&reason=FORBIDDEN');
   });
 
-  it('completes the callback with the signed-in org, and redirects either way', async () => {
-    const done = await call('/callback?code=c&state=s', { headers: member() });
+  it('confirms a portal change only by a same-site POST /connect, answering the consent URL', async () => {
+    const res = await call('/connect', { method: 'POST', headers: { ...admin(), ...WIDGET }, body: '{"allowPortalChange":true}' });
+    expect([res.status, await json(res)]).toEqual([200, { url: 'https://app.hubspot.example/oauth/authorize?state=s1' }]);
+    expect(res.headers.get('set-cookie')).toMatch(/^jc_hubspot_oauth=[\w-]{43}; /);
+    expect(recorded.calls).toEqual([['connectUrl', { orgId: 'org-a', userId: 'u1', allowPortalChange: true, browserNonce: expect.any(String) }]]);
+    const crossSite = await call('/connect', { method: 'POST', headers: { ...admin(), 'Content-Type': 'text/plain' }, body: '{"allowPortalChange":true}' });
+    expect([crossSite.status, (await json(crossSite)).error.code]).toEqual([403, 'CROSS_SITE_REQUEST']);
+    const bad = await call('/connect', { method: 'POST', headers: { ...admin(), ...WIDGET }, body: '{"allowPortalChange":"yes"}' });
+    expect([bad.status, (await json(bad)).error.code]).toEqual([400, 'BAD_REQUEST']);
+    expect((await call('/connect', { method: 'PUT', headers: admin() })).headers.get('allow')).toBe('GET, HEAD, POST');
+    expect(recorded.calls).toHaveLength(1);
+  });
+
+  it('completes the callback with the signed-in org and user and the browser nonce, clears the cookie, and redirects either way', async () => {
+    const nonce = 'n'.repeat(43);
+    const done = await call('/callback?code=c&state=s', { headers: { ...member(), Cookie: `other=1; jc_hubspot_oauth=${nonce}` } });
     expect([done.status, done.headers.get('location'), done.headers.get('referrer-policy')]).toEqual([302, '/settings?hubspot=connected', 'no-referrer']);
-    expect(recorded.calls[0]).toEqual(['completeOAuth', { code: 'c', state: 's', error: null, errorDescription: null, expectedOrgId: 'org-a' }]);
+    expect(done.headers.get('set-cookie')).toBe('jc_hubspot_oauth=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0');
+    expect(recorded.calls[0]).toEqual(['completeOAuth', { code: 'c', state: 's', error: null, errorDescription: null, expectedOrgId: 'org-a', expectedUserId: 'u2', browserNonce: nonce }]);
     expect((await call('/callback?code=c&state=bad')).headers.get('location')).toBe('/settings?hubspot=error&reason=OAUTH_STATE_INVALID');
+    expect(recorded.calls[1]).toEqual(['completeOAuth', expect.objectContaining({ expectedOrgId: null, expectedUserId: null, browserNonce: null })]);
+  });
+
+  it('on https (a trusted proxy) uses a __Host- Secure cookie and reads only that one', async () => {
+    options = { trustProxy: true };
+    const https = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'hr.example.com' };
+    const ok = await call('/connect', { headers: { ...admin(), ...https } });
+    expect(ok.headers.get('set-cookie')).toMatch(/^__Host-jc_hubspot_oauth=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure; Max-Age=3600$/);
+    const nonce = 'h'.repeat(43);
+    // An unprefixed cookie (plantable by a sibling subdomain or over http) does not count.
+    await call('/callback?code=c&state=s', { headers: { ...member(), ...https, Cookie: `jc_hubspot_oauth=${nonce}` } });
+    expect(recorded.calls[1]).toEqual(['completeOAuth', expect.objectContaining({ browserNonce: null })]);
+    await call('/callback?code=c&state=s', { headers: { ...member(), ...https, Cookie: `__Host-jc_hubspot_oauth=${nonce}` } });
+    expect(recorded.calls[2]).toEqual(['completeOAuth', expect.objectContaining({ browserNonce: nonce })]);
   });
 
   it('passes a webhook through to core as it arrived: method, public URL with query, headers and raw bytes', async () => {

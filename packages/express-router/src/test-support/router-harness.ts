@@ -146,10 +146,36 @@ export async function startRouterHarness(): Promise<RouterHarness> {
   };
 }
 
+/**
+ * The nonce cookie each state's starting browser got from /connect (`name=value`), by state:
+ * `finishCallback` sends it back by default, as the same browser would.
+ */
+const browserCookies = new Map<string, string>();
+
+/** The `name=value` of the OAuth nonce cookie a response set, or null. */
+export function nonceCookieOf(setCookie: string | string[] | undefined): string | null {
+  const cookies = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
+  const cookie = cookies.find((value) => /^(__Host-)?jc_hubspot_oauth=[^;]+/.test(value));
+  return cookie ? (cookie.split(';')[0] ?? null) : null;
+}
+
+function rememberBrowser(authorizeUrl: URL, setCookie: string | string[] | undefined): URL {
+  const cookie = nonceCookieOf(setCookie);
+  const state = authorizeUrl.searchParams.get('state');
+  if (cookie && state) browserCookies.set(state, cookie);
+  return authorizeUrl;
+}
+
 /** GET /connect as `headers`' user; returns HubSpot's (the emulator's) authorize URL. */
 export async function startConnect(app: Express, headers: Record<string, string>, query = ''): Promise<URL> {
   const res = await request(app).get(`${MOUNT}/connect${query}`).set(headers).expect(302);
-  return new URL(res.headers.location ?? '');
+  return rememberBrowser(new URL(res.headers.location ?? ''), res.headers['set-cookie']);
+}
+
+/** POST /connect as the widget sends it (the portal-change confirmation); returns the authorize URL it answers. */
+export async function startConnectByPost(app: Express, headers: Record<string, string>, body: unknown = { allowPortalChange: true }): Promise<URL> {
+  const res = await request(app).post(`${MOUNT}/connect`).set({ ...headers, ...WIDGET_POST }).send(JSON.stringify(body)).expect(200);
+  return rememberBrowser(new URL((res.body as { url: string }).url), res.headers['set-cookie']);
 }
 
 export interface ConsentChoice {
@@ -178,9 +204,28 @@ export function outcomeOf(location: string | undefined): { path: string; hubspot
   return { path: url.pathname, hubspot: url.searchParams.get('hubspot'), reason: url.searchParams.get('reason') };
 }
 
+export interface CallbackBrowser {
+  /**
+   * The Cookie header the browser sends: by default the nonce cookie of the browser that started
+   * this state; null for another browser (none), or a string of its own.
+   */
+  cookie?: string | null;
+}
+
+/** The Cookie header the browser that started this callback's state sends (`{}` when none is known). */
+export function startingBrowser(callbackPath: string): Record<string, string> {
+  const cookie = browserCookies.get(new URL(callbackPath, 'http://host.invalid').searchParams.get('state') ?? '');
+  return cookie ? { Cookie: cookie } : {};
+}
+
 /** Runs the callback path on `app` (optionally signed in) and returns the outcome. */
-export async function finishCallback(app: Express, callbackPath: string, headers: Record<string, string> = {}) {
-  const res = await request(app).get(callbackPath).set(headers).expect(302);
+export async function finishCallback(app: Express, callbackPath: string, headers: Record<string, string> = {}, browser: CallbackBrowser = {}) {
+  const state = new URL(callbackPath, 'http://host.invalid').searchParams.get('state') ?? '';
+  const cookie = browser.cookie === undefined ? (browserCookies.get(state) ?? null) : browser.cookie;
+  const res = await request(app)
+    .get(callbackPath)
+    .set({ ...headers, ...(cookie ? { Cookie: cookie } : {}) })
+    .expect(302);
   return outcomeOf(res.headers.location);
 }
 
