@@ -28,7 +28,12 @@ describe('webhook signatures', () => {
     const now = V3.timestamp + 1000;
     expect(verifyWebhookV3({ ...V3, signature, now })).toEqual({ ok: true });
     expect(verifyWebhookV3({ ...V3, signature, now: V3.timestamp + 300_001 })).toEqual({ ok: false, reason: 'stale' });
-    expect(verifyWebhookV3({ ...V3, signature, now: V3.timestamp - 120_000 })).toEqual({ ok: false, reason: 'future' });
+    // Symmetric skew (failed before: 61 s ahead was already 'future'): a receiver clock up to 5 minutes slow still verifies.
+    expect(verifyWebhookV3({ ...V3, signature, now: V3.timestamp - 120_000 })).toEqual({ ok: true });
+    expect(verifyWebhookV3({ ...V3, signature, now: V3.timestamp - 300_000 })).toEqual({ ok: true });
+    expect(verifyWebhookV3({ ...V3, signature, now: V3.timestamp - 300_001 })).toEqual({ ok: false, reason: 'future' });
+    expect(verifyWebhookV3({ ...V3, signature, now: V3.timestamp - 60_001, maxAgeMs: 60_000 })).toEqual({ ok: false, reason: 'future' });
+    expect(verifyWebhookV3({ ...V3, signature, now: V3.timestamp - 120_000, maxFutureMs: 60_000 })).toEqual({ ok: false, reason: 'future' });
     expect(verifyWebhookV3({ ...V3, uri: 'https://www.example.com/webhook_uri/', signature, now })).toEqual({ ok: false, reason: 'mismatch' });
     expect(verifyWebhookV3({ ...V3, uri: 'http://www.example.com/webhook_uri', signature, now })).toEqual({ ok: false, reason: 'mismatch' });
     expect(verifyWebhookV3({ ...V3, body: "{'example_field':'example_valuf'}", signature, now })).toEqual({ ok: false, reason: 'mismatch' });

@@ -54,14 +54,18 @@ export function signWebhookV2(input: { clientSecret: string; method?: string; ur
 export type WebhookVerdict = { ok: true } | { ok: false; reason: 'missing' | 'stale' | 'future' | 'mismatch' };
 
 /**
- * A reference v3 verifier (constant-time, rejects timestamps older than maxAgeMs or further in the
- * future than maxFutureMs). Handy for hosts' receivers and for checking this sender.
+ * A reference v3 verifier (constant-time). Rejects timestamps older than maxAgeMs (5 minutes, the
+ * documented window) and, symmetrically, further ahead than maxFutureMs (default: maxAgeMs):
+ * neither HubSpot's docs nor its clients refuse a future timestamp, so a receiver whose clock runs
+ * a minute slow must not refuse every delivery (hubspot-api.md §11). Handy for hosts' receivers
+ * and for checking this sender.
  */
 export function verifyWebhookV3(input: SignV3Input & { signature: string | undefined; now: number; maxAgeMs?: number; maxFutureMs?: number }): WebhookVerdict {
   const timestamp = Number(input.timestamp);
   if (!input.signature || !Number.isFinite(timestamp)) return { ok: false, reason: 'missing' };
-  if (input.now - timestamp > (input.maxAgeMs ?? 300_000)) return { ok: false, reason: 'stale' };
-  if (timestamp - input.now > (input.maxFutureMs ?? 60_000)) return { ok: false, reason: 'future' };
+  const maxAgeMs = input.maxAgeMs ?? 300_000;
+  if (input.now - timestamp > maxAgeMs) return { ok: false, reason: 'stale' };
+  if (timestamp - input.now > (input.maxFutureMs ?? maxAgeMs)) return { ok: false, reason: 'future' };
   const expected = Buffer.from(signWebhookV3(input));
   const given = Buffer.from(input.signature);
   return expected.length === given.length && timingSafeEqual(expected, given) ? { ok: true } : { ok: false, reason: 'mismatch' };
