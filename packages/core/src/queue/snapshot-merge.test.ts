@@ -43,9 +43,17 @@ describe('nothing the candidate finished is lost (latest-per-test)', () => {
     expect(decision).toEqual({ action: 'replace', carried: [expect.objectContaining({ slug: 'disc', inviteId: 'inv_42' })] });
   });
 
-  it('nothing to carry once the older snapshot reached HubSpot, and never with replace', () => {
-    expect(decideSnapshotMerge(stored({ status: 'done' }), incoming({}), 'latest-per-test')).toEqual({ action: 'replace', carried: [] });
+  it('keeps knowing a result HubSpot already has (so a late older one cannot overwrite it), and carries nothing with replace', () => {
+    expect(decideSnapshotMerge(stored({ status: 'done' }), incoming({}), 'latest-per-test')).toEqual({ action: 'replace', carried: [expect.objectContaining({ slug: 'disc', inviteId: 'inv_42' })] });
     expect(decideSnapshotMerge(stored({}), incoming({}), 'replace')).toEqual({ action: 'replace', carried: [] });
+  });
+
+  it('a late older invite does not overwrite a later finish of the same test pushed from another invite', () => {
+    // inv_42 (DISC, May) pushed, then inv_77 (IQ, Sept) took the row carrying inv_42's DISC.
+    const existing = stored({ inviteId: 'inv_77', inviteUpdatedAt: new Date('2026-09-02T10:00:00Z'), payload: payload('inv_77', [test('iq', '2026-09-02T10:00:00Z', iqResult)]), status: 'done', carried: [{ slug: 'disc', completedAt: '2026-05-17T14:32:00Z', result: discResult, inviteId: 'inv_42' } as never] });
+    // inv_30 from March (DISC finished in March) arrives now.
+    const late = incoming({ inviteId: 'inv_30', inviteUpdatedAt: new Date('2026-03-01T00:00:00Z'), payload: payload('inv_30', [test('disc', '2026-03-01T00:00:00Z')]) });
+    expect(decideSnapshotMerge(existing, late, 'latest-per-test')).toEqual({ action: 'ignore', reason: 'stale' });
   });
 
   it('keeps carrying through a third invite, each test at its latest result, and drops what the newest finished itself', () => {

@@ -62,9 +62,10 @@ export function latestPerTest(tests: readonly CarriedTest[]): CarriedTest[] {
  * - Same invite: a completed snapshot beats a partial one; otherwise the newer snapshot wins.
  * - Different invites: the invite with the most recent activity owns the row (and the status
  *   properties), even a partial of a newer invite over an older completed one.
- * - `latest-per-test`: while the row has not reached HubSpot, the finished tests of the snapshot it
- *   replaces (and of any it carried) are carried, so a push never drops a result the candidate
- *   finished. Once a snapshot is done, HubSpot holds its results and nothing needs carrying.
+ * - `latest-per-test`: the row keeps, beside its snapshot, the latest finished result of every
+ *   other test the candidate took (`carried`), pushed or not. So a push never drops a result, and an
+ *   older invite arriving late cannot overwrite a result finished after it: its tests go through
+ *   the same "latest per test" choice. Each push re-sends them (same values; HubSpot keeps them).
  */
 export function decideSnapshotMerge(existing: StoredSnapshot, incoming: IncomingSnapshot, policy: MergePolicy): MergeDecision {
   const sameInvite = existing.inviteId === incoming.inviteId;
@@ -80,17 +81,17 @@ export function decideSnapshotMerge(existing: StoredSnapshot, incoming: Incoming
   }
   if (policy === 'replace') return wins ? { action: 'replace', carried: [] } : { action: 'ignore', reason };
 
+  const existingOwn = finishedTests(existing.payload, existing.inviteId);
   if (wins) {
-    const unpushed = existing.status !== 'done' && existing.status !== 'dismissed';
-    const base = unpushed ? [...existing.carried, ...finishedTests(existing.payload, existing.inviteId)] : [];
     // The incoming snapshot's own finished tests are mapped from its payload; carry the others.
     const own = new Set(finishedTests(incoming.payload, incoming.inviteId).map((test) => test.slug));
-    return { action: 'replace', carried: latestPerTest(base.filter((test) => !own.has(test.slug))) };
+    const known = latestPerTest([...existing.carried, ...(sameInvite ? [] : existingOwn)]);
+    return { action: 'replace', carried: known.filter((test) => !own.has(test.slug)) };
   }
   if (sameInvite) return { action: 'ignore', reason };
   // An older invite arriving late: its status loses, but a test it finished that the row has no
-  // result for (neither its own nor carried, or carried from an even earlier finish) still lands.
-  const own = new Set(finishedTests(existing.payload, existing.inviteId).map((test) => test.slug));
+  // own result for still counts, if it is the latest finish of that test the row knows.
+  const own = new Set(existingOwn.map((test) => test.slug));
   const offered = finishedTests(incoming.payload, incoming.inviteId).filter((test) => !own.has(test.slug));
   const merged = latestPerTest([...existing.carried, ...offered]);
   const key = (tests: readonly CarriedTest[]) => tests.map((test) => `${test.slug}:${test.inviteId}:${test.completedAt}`).sort().join('|');
