@@ -9,9 +9,14 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `Usage: jc-hubspot-sweep [options]
+       jc-hubspot-sweep reencrypt-tokens [-v]
 
 Runs JobCannon's HubSpot sweep: the retry queue every 5 minutes and the partial-progress
 sweep daily at 02:00 UTC, until SIGTERM/SIGINT. With --once it runs one job and exits.
+
+reencrypt-tokens: after a key rotation, re-encrypts every stored HubSpot token under
+TOKEN_ENCRYPTION_KEY_ID (the old keys go in TOKEN_ENCRYPTION_OLD_KEYS), prints
+"reencrypt-tokens scanned=N reencrypted=N alreadyCurrent=N failed=N" and exits 1 if any failed.
 
 Options:
   --once [retry|partial]     run one job now and exit (default job: retry)
@@ -24,13 +29,18 @@ Options:
 
 Environment: DATABASE_URL (required), HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET,
 HUBSPOT_REDIRECT_URI, TOKEN_ENCRYPTION_KEY (base64, 32 bytes), JOBCANNON_RESULT_URL_BASE;
-optional HUBSPOT_API_BASE, HUBSPOT_AUTH_BASE, TOKEN_ENCRYPTION_KEY_ID (default k1).
+optional HUBSPOT_API_BASE, HUBSPOT_AUTH_BASE, TOKEN_ENCRYPTION_KEY_ID (default k1),
+TOKEN_ENCRYPTION_OLD_KEYS (older keys still to read: "id:base64key,id:base64key").
 
 Exit codes: 0 ok, 1 some invites failed permanently, 2 bad usage or configuration,
 3 database unreachable, 4 skipped (another instance is the leader), 5 unexpected error.`;
 
+/** The commands that are not a job (`jc-hubspot-sweep <command>`). */
+export const REENCRYPT_TOKENS = 'reencrypt-tokens';
+
 export type CliCommand =
   | { kind: 'help' }
+  | { kind: 'reencrypt-tokens'; verbose: boolean }
   | { kind: 'once'; job: SweepJob; dryRun: boolean; source: string | null; verbose: boolean }
   | { kind: 'schedule'; schedules: { retry: string; partial: string | false }; source: string | null; verbose: boolean };
 
@@ -60,6 +70,12 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   const verbose = values.verbose === true;
   const source = values.source ?? null;
   if (source !== null && source.trim() === '') throw new UsageError('--source needs a module path, e.g. --source ./sweep-source.js');
+
+  if (positionals[0] === REENCRYPT_TOKENS) {
+    const extra = [...positionals.slice(1), ...(['once', 'dry-run', 'source', 'retry-schedule', 'partial-schedule'] as const).filter((flag) => values[flag] !== undefined).map((flag) => `--${flag}`)];
+    if (extra.length > 0) throw new UsageError(`${REENCRYPT_TOKENS} takes no other arguments (got ${extra.join(' ')}); only -v`);
+    return { kind: 'reencrypt-tokens', verbose };
+  }
 
   const once = values.once === true || values['dry-run'] === true;
   if (positionals.length > 1) throw new UsageError(`Expected at most one job, got: ${positionals.join(' ')}`);

@@ -36,6 +36,17 @@ describe('readCliEnv', () => {
     expect(readCliEnv({ ...complete, TOKEN_ENCRYPTION_KEY_ID: '2026-rotation' }).integration.encryption).toEqual({ currentKeyId: '2026-rotation', keys: { '2026-rotation': KEY } });
   });
 
+  // Failed before: the keyring held one key, so tokens written under a retired key could not be re-encrypted.
+  it('adds TOKEN_ENCRYPTION_OLD_KEYS to the keyring (the current key wins its id), and refuses a malformed list without echoing it', () => {
+    const old = Buffer.alloc(32, 9).toString('base64');
+    expect(readCliEnv({ ...complete, TOKEN_ENCRYPTION_KEY_ID: '2026', TOKEN_ENCRYPTION_OLD_KEYS: ` 2025:${old} , 2026:${old}` }).integration.encryption).toEqual({ currentKeyId: '2026', keys: { '2025': old, '2026': KEY } });
+    for (const bad of ['2025', `2025:${old.slice(4)}`, `bad id:${old}`, `2025:${old},2025:${KEY}`]) {
+      const message = refusal({ ...complete, TOKEN_ENCRYPTION_OLD_KEYS: bad });
+      expect(message).toContain('TOKEN_ENCRYPTION_OLD_KEYS must be "id:base64key" pairs');
+      expect(message).not.toContain(old.slice(4, 20));
+    }
+  });
+
   it('trims values and treats blank optional ones as unset', () => {
     const config = readCliEnv({ ...complete, HUBSPOT_CLIENT_ID: '  client\n', HUBSPOT_API_BASE: '  ', HUBSPOT_AUTH_BASE: '', TOKEN_ENCRYPTION_KEY_ID: ' ' });
     expect(config.integration.hubspot).toEqual({ clientId: 'client', clientSecret: 'secret', redirectUri: complete.HUBSPOT_REDIRECT_URI });

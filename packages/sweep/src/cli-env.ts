@@ -46,7 +46,32 @@ const environmentSchema = z.object({
       .default('k1'),
   ),
   JOBCANNON_RESULT_URL_BASE: requiredUrl(),
+  // Never echoed either. Keys a rotation retired but stored tokens may still be written with.
+  TOKEN_ENCRYPTION_OLD_KEYS: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .trim()
+      .refine(
+        (value) => parseOldKeys(value) !== null,
+        'must be "id:base64key" pairs separated by commas (ids of 1-64 letters, digits, "_" or "-"; keys 32 bytes in base64)',
+      )
+      .optional(),
+  ),
 });
+
+/** `id:key,id:key` → { id: key }, or null when any pair is malformed. */
+function parseOldKeys(value: string): Record<string, string> | null {
+  const keys: Record<string, string> = {};
+  for (const pair of value.split(',')) {
+    const separator = pair.indexOf(':');
+    const id = pair.slice(0, separator).trim();
+    const key = pair.slice(separator + 1).trim();
+    if (separator === -1 || !/^[A-Za-z0-9_-]{1,64}$/.test(id) || !isBase64Key(key) || id in keys) return null;
+    keys[id] = key;
+  }
+  return keys;
+}
 
 /**
  * The CLI's configuration from the environment (the package itself reads no environment), checked
@@ -70,7 +95,8 @@ export function readCliEnv(env: Record<string, string | undefined>): CliEnvConfi
         ...(e.HUBSPOT_API_BASE ? { apiBase: e.HUBSPOT_API_BASE } : {}),
         ...(e.HUBSPOT_AUTH_BASE ? { authBase: e.HUBSPOT_AUTH_BASE } : {}),
       },
-      encryption: { currentKeyId: e.TOKEN_ENCRYPTION_KEY_ID, keys: { [e.TOKEN_ENCRYPTION_KEY_ID]: e.TOKEN_ENCRYPTION_KEY } },
+      // The current key wins over an old one filed under the same id.
+      encryption: { currentKeyId: e.TOKEN_ENCRYPTION_KEY_ID, keys: { ...(e.TOKEN_ENCRYPTION_OLD_KEYS ? parseOldKeys(e.TOKEN_ENCRYPTION_OLD_KEYS) : {}), [e.TOKEN_ENCRYPTION_KEY_ID]: e.TOKEN_ENCRYPTION_KEY } },
       resultUrlBase: e.JOBCANNON_RESULT_URL_BASE,
     },
   };

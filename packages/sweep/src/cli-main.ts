@@ -49,15 +49,16 @@ export async function runCli(context: CliContext): Promise<number> {
       return EXIT_CODES.ok;
     }
     ({ databaseUrl, integration: integrationConfig } = readCliEnv(context.env));
-    const needsSource = command.kind === 'once' ? command.job === 'partial' : command.schedules.partial !== false;
-    if (needsSource && command.source === null) {
+    const sourceFlag = command.kind === 'reencrypt-tokens' ? null : command.source;
+    const needsSource = command.kind === 'once' ? command.job === 'partial' : command.kind === 'schedule' && command.schedules.partial !== false;
+    if (needsSource && sourceFlag === null) {
       throw new UsageError(
         command.kind === 'once'
           ? 'the partial job has nothing to read: pass --source ./path/to/module.js, a host module exporting inProgressInvites(orgId)'
           : 'the 02:00 UTC partial job has nothing to read: pass --source ./path/to/module.js (exporting inProgressInvites(orgId)), or --partial-schedule off to run only the retry job',
       );
     }
-    if (needsSource) source = await loadInviteSource(command.source!, context.cwd);
+    if (needsSource) source = await loadInviteSource(sourceFlag!, context.cwd);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     say(error.message);
@@ -78,6 +79,7 @@ export async function runCli(context: CliContext): Promise<number> {
       logger,
     });
     await db.raw('SELECT 1');
+    if (command.kind === 'reencrypt-tokens') return await runReencrypt(context, integration);
     return command.kind === 'once' ? await runOnce(context, integration, command, source) : await runScheduled(context, integration, command, source, logger);
   } catch (error) {
     if (isDatabaseUnreachable(error)) {
@@ -122,6 +124,23 @@ function onStopSignals(context: CliContext, graceful: () => void, cancel: () => 
     context.signals.off('SIGTERM', listener);
     context.signals.off('SIGINT', listener);
   };
+}
+
+/** One pass over the stored tokens; SIGTERM/SIGINT stop it between connections (those done stay done). */
+async function runReencrypt(context: CliContext, integration: HubSpotIntegration): Promise<number> {
+  const stop = new AbortController();
+  const detach = onStopSignals(context, () => stop.abort(), () => stop.abort());
+  try {
+    const report = await integration.reencryptTokens({ signal: stop.signal });
+    context.stdout.write(`reencrypt-tokens scanned=${report.scanned} reencrypted=${report.reencrypted} alreadyCurrent=${report.alreadyCurrent} failed=${report.failed}\n`);
+    if (report.failed > 0) {
+      context.stderr.write(`jc-hubspot-sweep: ${report.failed} connection(s) hold tokens no configured key opens (logged with their key ids): add the old key to TOKEN_ENCRYPTION_OLD_KEYS and run again, or have those orgs reconnect\n`);
+      return EXIT_CODES.failures;
+    }
+    return EXIT_CODES.ok;
+  } finally {
+    detach();
+  }
 }
 
 async function runOnce(context: CliContext, integration: HubSpotIntegration, command: Extract<CliCommand, { kind: 'once' }>, source: InProgressInviteSource | null): Promise<number> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCliArgs } from './cli-args.js';
+import { parseCliArgs, USAGE, UsageError } from './cli-args.js';
 import { isDatabaseUnreachable } from './database-errors.js';
 import { EXIT_CODES, exitCodeForSummary } from './exit-codes.js';
 import type { RunSummary } from './jobs.js';
@@ -15,6 +15,15 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['--once=partial'])).toMatchObject({ kind: 'once', job: 'partial' });
     expect(parseCliArgs(['--dry-run'])).toMatchObject({ kind: 'once', job: 'retry', dryRun: true });
     expect(parseCliArgs(['partial', '--dry-run', '-v'])).toMatchObject({ kind: 'once', job: 'partial', dryRun: true, verbose: true });
+  });
+
+  // Failed before: "reencrypt-tokens" was an unexpected argument.
+  it('reads the reencrypt-tokens command, alone or with -v, and refuses job flags with it', () => {
+    expect(parseCliArgs(['reencrypt-tokens'])).toEqual({ kind: 'reencrypt-tokens', verbose: false });
+    expect(parseCliArgs(['reencrypt-tokens', '-v'])).toEqual({ kind: 'reencrypt-tokens', verbose: true });
+    expect(() => parseCliArgs(['reencrypt-tokens', '--once'])).toThrow(/reencrypt-tokens takes no other arguments \(got --once\)/);
+    expect(() => parseCliArgs(['reencrypt-tokens', 'now'])).toThrow(UsageError);
+    expect(USAGE).toContain('jc-hubspot-sweep reencrypt-tokens');
   });
 
   it('defaults to the scheduled mode with the default schedules; "off" drops the partial job', () => {

@@ -260,4 +260,24 @@ describe('jc-hubspot-sweep CLI', () => {
     expect(noSource.code).toBe(2);
     expect(noSource.stderr).toContain('or --partial-schedule off to run only the retry job');
   });
+
+  // Failed before: there was no way to move stored tokens to a new key (no reencrypt-tokens command).
+  it('reencrypt-tokens moves stored tokens to the new key, printing the counts; 1 while any cannot be read', async () => {
+    const { database, integration, orgId, env } = await setup(1002);
+    const newKey = { TOKEN_ENCRYPTION_KEY: 'MTIzNDU2Nzg5MGFiY2RlZjEyMzQ1Njc4OTBhYmNkZWY=', TOKEN_ENCRYPTION_KEY_ID: 'rotated-2026' };
+
+    const withoutOldKey = await runCli(['reencrypt-tokens'], { ...env, ...newKey });
+    expect([withoutOldKey.code, withoutOldKey.stdout]).toEqual([1, 'reencrypt-tokens scanned=1 reencrypted=0 alreadyCurrent=0 failed=1\n']);
+    expect(withoutOldKey.stderr).toContain('add the old key to TOKEN_ENCRYPTION_OLD_KEYS');
+
+    const withOldKey = { ...env, ...newKey, TOKEN_ENCRYPTION_OLD_KEYS: `${env.TOKEN_ENCRYPTION_KEY_ID}:${env.TOKEN_ENCRYPTION_KEY}` };
+    const moved = await runCli(['reencrypt-tokens'], withOldKey);
+    expect([moved.code, moved.stdout, moved.stderr]).toEqual([0, 'reencrypt-tokens scanned=1 reencrypted=1 alreadyCurrent=0 failed=0\n', '']);
+    const row = (await database.db('hubspot_connections').where({ org_id: orgId }).first('access_token_enc', 'refresh_token_enc')) as { access_token_enc: string; refresh_token_enc: string };
+    expect([row.access_token_enc.split('.')[1], row.refresh_token_enc.split('.')[1]]).toEqual(['rotated-2026', 'rotated-2026']);
+
+    expect((await runCli(['reencrypt-tokens'], withOldKey)).stdout).toBe('reencrypt-tokens scanned=1 reencrypted=0 alreadyCurrent=1 failed=0\n');
+    // The integration still holding only the old key can no longer read them: the rotation is done.
+    expect((await integration.status(orgId)).lastError?.code).toBe('DECRYPTION_FAILED');
+  });
 });
