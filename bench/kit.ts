@@ -30,15 +30,7 @@ export interface Kit {
  */
 export async function openKit(label: string, emulator: RemoteEmulator, overrides: Partial<HubSpotIntegrationOptions> = {}): Promise<Kit> {
   const database = await createPostgresTestDatabase(label);
-  const create = (more: Partial<HubSpotIntegrationOptions>) =>
-    createHubSpotIntegration({
-      db: database.db,
-      hubspot: { clientId: DEFAULT_APP.clientId, clientSecret: DEFAULT_APP.clientSecret, redirectUri: TEST_REDIRECT_URI, apiBase: emulator.url, authBase: emulator.url },
-      encryption: { currentKeyId: 'test', keys: { test: TEST_ENCRYPTION_KEY } },
-      resultUrlBase: TEST_RESULT_URL_BASE,
-      pushOnEnqueue: false,
-      ...more,
-    });
+  const create = (more: Partial<HubSpotIntegrationOptions>) => createHubSpotIntegration(kitOptions(database.db, emulator.url, more));
   let integration: HubSpotIntegration | undefined;
   try {
     integration = create(overrides);
@@ -65,6 +57,35 @@ export async function openKit(label: string, emulator: RemoteEmulator, overrides
     },
   };
   return kit;
+}
+
+/** The options every bench integration uses (the drain children's too): the emulator's default app, the test key. */
+export function kitOptions(db: HubSpotIntegrationOptions['db'], emulatorUrl: string, more: Partial<HubSpotIntegrationOptions> = {}): HubSpotIntegrationOptions {
+  return {
+    db,
+    hubspot: { clientId: DEFAULT_APP.clientId, clientSecret: DEFAULT_APP.clientSecret, redirectUri: TEST_REDIRECT_URI, apiBase: emulatorUrl, authBase: emulatorUrl },
+    encryption: { currentKeyId: 'test', keys: { test: TEST_ENCRYPTION_KEY } },
+    resultUrlBase: TEST_RESULT_URL_BASE,
+    pushOnEnqueue: false,
+    ...more,
+  };
+}
+
+/** Enqueues in transactions of `size` (a host's bulk import), `concurrency` transactions at a time: far quicker than one call each. */
+export async function enqueueInTransactions(integration: HubSpotIntegration, db: PostgresTestDatabase['db'], invites: readonly AssessmentInvite[], size = 500, concurrency = 4): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < invites.length) {
+      const chunk = invites.slice(next, (next += size));
+      await db.transaction(async (trx) => {
+        for (const invite of chunk) {
+          const outcome = await integration.enqueue(invite, trx);
+          if (!outcome.queued || 'failed' in outcome) throw new Error(`invite ${invite.id} was not queued: ${JSON.stringify(outcome)}`);
+        }
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
 /** connectOrg from the test harness, with the consent step over IPC: our connect URL, the emulator's consent, our callback. */

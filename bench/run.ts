@@ -4,10 +4,12 @@ import { costBench } from './cost.bench.js';
 import { fairnessBench } from './fairness.bench.js';
 import { latencyBench } from './latency.bench.js';
 import { mappingBench } from './mapping.bench.js';
+import { portalsBench } from './portals.bench.js';
 import { printTable, writeReport, type BenchRow } from './report.js';
 import { sweepMemoryBench } from './sweep-memory.bench.js';
 import { throughputBench } from './throughput.bench.js';
 import { widgetSizeBench } from './widget-size.bench.js';
+import { workersBench } from './workers.bench.js';
 
 const benches: Record<string, () => Promise<BenchRow[]>> = {
   mapping: mappingBench,
@@ -17,6 +19,8 @@ const benches: Record<string, () => Promise<BenchRow[]>> = {
   latency: latencyBench,
   fairness: fairnessBench,
   cost: costBench,
+  workers: workersBench,
+  portals: portalsBench,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

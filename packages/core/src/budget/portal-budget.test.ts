@@ -95,4 +95,27 @@ describe('memory portal budget (fake clock)', () => {
     expect((await budget.take(1, { max: 2, count: 4, leaseMs: LEASE })).slots).toEqual([]);
     expect((await budget.take(1, { max: 6, count: 4, leaseMs: LEASE })).slots).toEqual([4, 5]);
   });
+
+  it('takes a slot ahead of its time, to be used from the time it frees', async () => {
+    const clock = fakeClock();
+    const budget = createMemoryPortalBudget(clock);
+    const first = await budget.take(1, { max: 1, count: 1, leaseMs: LEASE });
+    await budget.release(1, first.slots, first.token, WINDOW);
+    clock.advance(WINDOW - 200);
+    expect((await budget.take(1, { max: 1, count: 1, leaseMs: LEASE, lookaheadMs: 100 })).slots).toEqual([]);
+    const ahead = await budget.take(1, { max: 1, count: 1, leaseMs: LEASE, lookaheadMs: 250 });
+    expect(ahead.slots).toEqual([0]);
+    expect(ahead.startsAt).toEqual([clock.now() + 200]);
+  });
+
+  it('frees a window after the stated time of the answer, not after the (later) release', async () => {
+    const clock = fakeClock();
+    const budget = createMemoryPortalBudget(clock);
+    const taken = await budget.take(1, { max: 1, count: 1, leaseMs: LEASE });
+    const answeredAt = clock.now();
+    clock.advance(500); // the release waited for a database connection
+    await budget.release(1, taken.slots, taken.token, WINDOW, answeredAt);
+    clock.advance(WINDOW - 500);
+    expect((await budget.take(1, { max: 1, count: 1, leaseMs: LEASE })).slots).toEqual([0]);
+  });
 });

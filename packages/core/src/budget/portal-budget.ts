@@ -14,13 +14,19 @@ import type { Clock } from '../ports/ports.js';
  */
 export interface PortalBudget {
   /**
-   * Takes up to `count` free slots among the portal's first `max`. Each is held for `leaseMs` (a
-   * request that is never answered frees its slot then). `waitMs`: when the next slot frees, as far
-   * as the store knows now (0 = soon: another process is taking one right now).
+   * Takes up to `count` slots among the portal's first `max` that are free now or within
+   * `lookaheadMs` (taken ahead, so the statement's own latency is not lost); a slot's request must
+   * not start before its `startsAt`. Each is held for `leaseMs` from then (a request that is never
+   * answered frees its slot then). `waitMs`: when the next slot frees, as far as the store knows
+   * now (0 = soon: another process is taking one right now).
    */
-  take(portalId: number, request: { max: number; count: number; leaseMs: number }): Promise<TakeResult>;
-  /** The slots' requests were answered (or never sent): each frees `afterMs` from now. */
-  release(portalId: number, slots: readonly number[], token: string, afterMs: number): Promise<void>;
+  take(portalId: number, request: { max: number; count: number; leaseMs: number; lookaheadMs?: number }): Promise<TakeResult>;
+  /**
+   * The slots' requests were answered (or never sent): each frees `afterMs` after `answeredAt`
+   * (this process's `Date.now()` when the answer came; default: now). Stating the time of the
+   * answer keeps a wait for a pool connection out of the window.
+   */
+  release(portalId: number, slots: readonly number[], token: string, afterMs: number, answeredAt?: number): Promise<void>;
   /** HubSpot answered 429: no slot of the portal frees before `ms` from now, for every process. */
   pause(portalId: number, ms: number): Promise<void>;
   /**
@@ -32,6 +38,8 @@ export interface PortalBudget {
 
 export interface TakeResult {
   slots: number[];
+  /** Per slot (same order): this process's `Date.now()` from which its request may start. */
+  startsAt: number[];
   /** Identifies this take's hold: a release with another token (the lease lapsed, another took the slot) changes nothing. */
   token: string;
   waitMs: number;
@@ -60,30 +68,31 @@ export function createMemoryPortalBudget(clock: Clock = { now: () => Date.now() 
   };
 
   return {
-    async take(portalId, { max, count, leaseMs }) {
+    async take(portalId, { max, count, leaseMs, lookaheadMs = 0 }) {
       const now = clock.now();
       const slots = slotsOf(portalId, max);
       const token = `m${(nextToken += 1)}`;
       const paused = pausedUntil.get(portalId) ?? Number.NEGATIVE_INFINITY;
-      if (paused > now) return { slots: [], token, waitMs: paused - now };
+      if (paused > now) return { slots: [], startsAt: [], token, waitMs: paused - now };
       const free = slots
         .slice(0, max)
-        .map((slot, index) => ({ slot, index }))
-        .filter(({ slot }) => slot.freeAt <= now)
+        .map((slot, index) => ({ slot, index, startsAt: Math.max(now, slot.freeAt) }))
+        .filter(({ slot }) => slot.freeAt <= now + lookaheadMs)
         .sort((a, b) => a.slot.freeAt - b.slot.freeAt || a.index - b.index)
-        .slice(0, Math.max(0, count));
-      for (const { slot } of free) {
-        slot.freeAt = now + leaseMs;
+        .slice(0, Math.max(0, count))
+        .sort((a, b) => a.index - b.index);
+      for (const { slot, startsAt } of free) {
+        slot.freeAt = startsAt + leaseMs;
         slot.token = token;
       }
       const taken = new Set(free.map(({ index }) => index));
       const later = slots.slice(0, max).filter((_, index) => !taken.has(index));
       const next = later.length === 0 ? now + leaseMs : Math.min(...later.map((slot) => slot.freeAt));
-      return { slots: free.map(({ index }) => index).sort((a, b) => a - b), token, waitMs: Math.max(0, next - now) };
+      return { slots: free.map(({ index }) => index), startsAt: free.map(({ startsAt }) => startsAt), token, waitMs: Math.max(0, next - now) };
     },
-    async release(portalId, released, token, afterMs) {
+    async release(portalId, released, token, afterMs, answeredAt) {
       const slots = portals.get(portalId) ?? [];
-      const freeAt = clock.now() + afterMs;
+      const freeAt = Math.min(answeredAt ?? Number.POSITIVE_INFINITY, clock.now()) + afterMs;
       for (const index of released) {
         const slot = slots[index];
         if (slot && slot.token === token) {

@@ -18,6 +18,7 @@ const PAUSE_SLOT = -1;
 export function createPostgresPortalBudget(db: Knex): PortalBudget {
   /** (portal, max) pairs whose slot rows this process has made sure exist. */
   const ensured = new Set<string>();
+  const clock = createClockOffset();
 
   async function ensureSlots(portalId: number, max: number): Promise<void> {
     const key = `${portalId}:${max}`;
@@ -28,44 +29,56 @@ export function createPostgresPortalBudget(db: Knex): PortalBudget {
   }
 
   return {
-    async take(portalId, { max, count, leaseMs }) {
+    async take(portalId, { max, count, leaseMs, lookaheadMs = 0 }) {
       await ensureSlots(portalId, max);
       const token = randomUUID();
-      const [row] = await queryRows<{ slots: number[] | null; wait_ms: string | number | null }>(
+      const sentAt = Date.now();
+      const [row] = await queryRows<{ slots: number[] | null; starts: Array<string | number> | null; wait_ms: string | number | null; db_now: string | number }>(
         db,
         `WITH free AS (
-           SELECT slot FROM ${TABLE}
-           WHERE portal_id = ? AND slot >= 0 AND slot < ? AND free_at <= clock_timestamp()
+           SELECT slot, greatest(free_at, clock_timestamp()) AS starts_at FROM ${TABLE}
+           WHERE portal_id = ? AND slot >= 0 AND slot < ? AND free_at <= clock_timestamp() + ? * interval '1 millisecond'
              AND NOT EXISTS (SELECT 1 FROM ${TABLE} p WHERE p.portal_id = ? AND p.slot = ${PAUSE_SLOT} AND p.free_at > clock_timestamp())
            ORDER BY free_at, slot
            LIMIT ?
            FOR UPDATE SKIP LOCKED
          ), taken AS (
-           UPDATE ${TABLE} AS s SET free_at = clock_timestamp() + ? * interval '1 millisecond', token = ?
+           UPDATE ${TABLE} AS s SET free_at = free.starts_at + ? * interval '1 millisecond', token = ?
            FROM free WHERE s.portal_id = ? AND s.slot = free.slot
-           RETURNING s.slot
+           RETURNING s.slot, free.starts_at
          )
          SELECT
            (SELECT array_agg(slot ORDER BY slot) FROM taken) AS slots,
+           (SELECT array_agg(extract(epoch FROM starts_at) * 1000 ORDER BY slot) FROM taken) AS starts,
            (SELECT extract(epoch FROM greatest(
                 (SELECT min(free_at) FROM ${TABLE} WHERE portal_id = ? AND slot >= 0 AND slot < ? AND slot NOT IN (SELECT slot FROM taken)),
                 (SELECT free_at FROM ${TABLE} WHERE portal_id = ? AND slot = ${PAUSE_SLOT}),
                 clock_timestamp()
-              ) - clock_timestamp()) * 1000) AS wait_ms`,
-        [portalId, max, portalId, Math.max(0, count), leaseMs, token, portalId, portalId, max, portalId],
+              ) - clock_timestamp()) * 1000) AS wait_ms,
+           extract(epoch FROM clock_timestamp()) * 1000 AS db_now`,
+        [portalId, max, Math.max(0, lookaheadMs), portalId, Math.max(0, count), leaseMs, token, portalId, portalId, max, portalId],
       );
+      clock.sample(sentAt, Number(row?.db_now), Date.now());
       const waitMs = row?.wait_ms === null || row?.wait_ms === undefined ? leaseMs : Number(row.wait_ms);
-      return { slots: (row?.slots ?? []).map(Number), token, waitMs: Number.isFinite(waitMs) ? Math.max(0, waitMs) : leaseMs };
+      return {
+        slots: (row?.slots ?? []).map(Number),
+        startsAt: (row?.starts ?? []).map((at) => clock.toLocalNotBefore(Number(at))),
+        token,
+        waitMs: Number.isFinite(waitMs) ? Math.max(0, waitMs) : leaseMs,
+      };
     },
 
-    async release(portalId, slots, token, afterMs) {
+    async release(portalId, slots, token, afterMs, answeredAt) {
       if (slots.length === 0) return;
-      await execute(db, `UPDATE ${TABLE} SET free_at = clock_timestamp() + ? * interval '1 millisecond', token = NULL WHERE portal_id = ? AND slot = ANY(?::integer[]) AND token = ?`, [
-        afterMs,
-        portalId,
-        [...slots],
-        token,
-      ]);
+      // Stated in the database's clock from the time of the answer (the latest database time it
+      // can have been), so waiting for a pool connection does not keep the slot longer.
+      const answeredDb = answeredAt === undefined ? null : clock.toDatabaseNotBefore(answeredAt);
+      await execute(
+        db,
+        `UPDATE ${TABLE} SET free_at = ${answeredDb === null ? 'clock_timestamp()' : 'to_timestamp(?::double precision / 1000)'} + ? * interval '1 millisecond', token = NULL
+         WHERE portal_id = ? AND slot = ANY(?::integer[]) AND token = ?`,
+        [...(answeredDb === null ? [] : [answeredDb]), afterMs, portalId, [...slots], token],
+      );
     },
 
     async pause(portalId, ms) {
@@ -89,6 +102,36 @@ export function createPostgresPortalBudget(db: Knex): PortalBudget {
            FOR UPDATE SKIP LOCKED)`,
         [afterMs, portalId, portalId, max, Math.max(0, remaining)],
       );
+    },
+  };
+}
+
+/**
+ * Bounds on (database clock - this process's clock), from the take statements' round trips: the
+ * database read its clock after we sent and before we got the answer. Only the tightest recent
+ * bounds are kept, so a slow round trip (a wait for a pool connection) widens nothing.
+ */
+function createClockOffset() {
+  const SAMPLES = 64;
+  const upper: number[] = [];
+  const lower: number[] = [];
+  const push = (list: number[], value: number) => {
+    list.push(value);
+    if (list.length > SAMPLES) list.shift();
+  };
+  return {
+    sample(sentAt: number, dbNow: number, receivedAt: number) {
+      if (!Number.isFinite(dbNow)) return;
+      push(upper, dbNow - sentAt);
+      push(lower, dbNow - receivedAt);
+    },
+    /** The latest database time that local time `at` can be: null before any sample. */
+    toDatabaseNotBefore(at: number): number | null {
+      return upper.length === 0 ? null : at + Math.min(...upper);
+    },
+    /** A local time by which database time `at` has certainly passed. */
+    toLocalNotBefore(at: number): number {
+      return lower.length === 0 ? Date.now() : at - Math.max(...lower);
     },
   };
 }

@@ -53,6 +53,11 @@ interface Grant {
   token: string;
 }
 
+/**
+ * Slots are taken this long before they free (each call then waits for its slot's time), so the
+ * budget statement's own latency (and a wait for a pool connection) does not leave the window idle.
+ */
+const LOOKAHEAD_MS = 250;
 /** After a take that found no slot: retry within this (plus jitter) when another process held the free ones. */
 const CONTENDED_RETRY_MS = 10;
 /** When the budget store fails (the database is unreachable): wait this long before asking again. */
@@ -109,8 +114,9 @@ export class PortalRateLimiter {
     let headers: Record<string, string> = {};
     // A call cancelled mid-flight may still reach HubSpot later: its slot stays taken for the lease.
     let answered = true;
+    let answeredAt: number | undefined;
     try {
-      const result = await task();
+      const result = await task().finally(() => (answeredAt = Date.now()));
       const resultHeaders = (result as { headers?: unknown } | null)?.headers;
       if (resultHeaders && typeof resultHeaders === 'object') {
         headers = resultHeaders as Record<string, string>;
@@ -126,7 +132,7 @@ export class PortalRateLimiter {
       throw error;
     } finally {
       this.inFlight -= 1;
-      if (answered) this.track(this.budget.release(this.portalId, [grant.slot], grant.token, this.intervalMs + this.options.safetyMarginMs));
+      if (answered) this.track(this.budget.release(this.portalId, [grant.slot], grant.token, this.intervalMs + this.options.safetyMarginMs, answeredAt));
       if (status !== null) this.observe(status, headers);
       this.pump();
     }
@@ -194,28 +200,41 @@ export class PortalRateLimiter {
     if (want <= 0) return;
     this.taking = true;
     const leaseMs = this.options.leaseMs + this.intervalMs + this.options.safetyMarginMs;
-    const take = this.budget.take(this.portalId, { max: this.max, count: want, leaseMs });
+    const take = this.budget.take(this.portalId, { max: this.max, count: want, leaseMs, lookaheadMs: LOOKAHEAD_MS });
     this.track(take);
     take.then(
-      ({ slots, token, waitMs }) => {
+      ({ slots, startsAt, token, waitMs }) => {
         this.taking = false;
         const unused: number[] = [];
-        for (const slot of slots) {
+        slots.forEach((slot, index) => {
           const waiter = this.waiting.shift();
           if (!waiter || this.closed) {
             unused.push(slot);
-            continue;
+            return;
           }
           this.inFlight += 1;
-          this.settleWaiter(waiter, () => waiter.resolve({ slot, token }));
-        }
+          const delay = (startsAt[index] ?? 0) - Date.now();
+          const start = () => {
+            if (waiter.signal?.aborted) {
+              // Cancelled while its slot's time came (the abort already rejected it): never sent.
+              this.inFlight -= 1;
+              this.track(this.budget.release(this.portalId, [slot], token, 0));
+              this.pump();
+              return;
+            }
+            this.settleWaiter(waiter, () => waiter.resolve({ slot, token }));
+          };
+          // Taken ahead of its time: the call starts when the slot frees (it counts as in flight).
+          if (delay > 0) setTimeout(start, Math.ceil(delay));
+          else start();
+        });
         // Taken for calls that were cancelled meanwhile: never sent, so free at once.
         if (unused.length > 0) this.track(this.budget.release(this.portalId, unused, token, 0));
         if (slots.length < want && this.waiting.length > 0) {
           // The window is full: come back when the store says the next slot frees. A slot held by
           // a call in flight frees a window after its answer at the earliest, so never wait longer.
           const window = this.intervalMs + this.options.safetyMarginMs;
-          this.wake(waitMs > 0 ? Math.min(waitMs, window) + 1 : CONTENDED_RETRY_MS + Math.random() * CONTENDED_RETRY_MS);
+          this.wake(waitMs > LOOKAHEAD_MS ? Math.min(waitMs, window) - LOOKAHEAD_MS + 1 : CONTENDED_RETRY_MS + Math.random() * CONTENDED_RETRY_MS);
         } else {
           this.pump();
         }
