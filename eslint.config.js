@@ -14,6 +14,17 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules for the TypeScript sources: a promise nobody awaits or catches is how a
+    // result gets lost silently (an unhandled rejection, a push that never settles its row).
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['*.ts'] }, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
     // Adapters (router, sweep, widget, demo) use core's public API only, never its internals:
     // that is what keeps them thin and core free to change inside.
     files: ['packages/express-router/**', 'packages/sweep/**', 'packages/widget/**', 'apps/demo/**'],

@@ -190,7 +190,7 @@ async function runScheduled(
   });
   const planned = Object.entries(sweep.schedules).map(([job, expression]) => `${job} "${expression}"`);
   context.stderr.write(`jc-hubspot-sweep: scheduled ${planned.join(', ')} (UTC); stop with SIGTERM or Ctrl-C\n`);
-  let stopped: Promise<void> | null = null;
+  let stopped: Promise<void> = Promise.resolve();
   let detach = () => {};
   await new Promise<void>((resolve) => {
     detach = onStopSignals(

@@ -19,7 +19,8 @@ export function createCronScheduler(logger?: Logger): SweepScheduler {
   return {
     schedule(expression, fire, { name, timezone }) {
       const task = cron.createTask(expression, () => fire(), { name, timezone, ...(cronLogger ? { logger: cronLogger } : {}) });
-      task.start();
+      // start() may return a promise in node-cron 4; a task that cannot start is logged, not lost.
+      Promise.resolve(task.start()).catch((error: unknown) => logger?.error('cron task did not start', { name, message: (error as Error).message }));
       // destroy() also drops the task from node-cron's process-wide registry.
       return { stop: () => task.destroy() };
     },

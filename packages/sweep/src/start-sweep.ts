@@ -125,7 +125,7 @@ export function startSweep(integration: HubSpotIntegration, options: StartSweepO
     async stop(stopOptions = {}) {
       if (!stopping) {
         stopping = true;
-        await Promise.all(handles.map((handle) => handle.stop()));
+        await Promise.all(handles.map(async (handle) => handle.stop()));
         graceful.abort(new HubSpotKitError('INTERNAL', 'sweep stopping'));
       }
       if (stopOptions.cancelInFlight) cancel.abort(new HubSpotKitError('INTERNAL', 'sweep cancelled'));

@@ -99,7 +99,7 @@ export function createDrain(ctx: IntegrationContext, deps: DrainDeps) {
     const claims = new PQueue({ concurrency: CLAIM_CONCURRENCY });
     const active = new Map<string, number>();
     const failures: unknown[] = [];
-    let progressed = false;
+    let progressed: boolean;
 
     /** One claim of one org; returns whether that org probably has more due rows. */
     const drainOnce = async (orgId: string): Promise<boolean> => {

@@ -17,7 +17,6 @@ import {
   releaseLease,
   reschedule,
   upsertSnapshot,
-  type SnapshotInput,
 } from './outbox-repository.js';
 import { listFailures, retryFailedRows } from './failures-repository.js';
 import type { OutboxRow } from './rows.js';
