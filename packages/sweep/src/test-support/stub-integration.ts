@@ -38,7 +38,8 @@ export function createStubIntegration(behaviour: StubBehaviour = {}): StubIntegr
     },
     async maintain() {
       calls.push('maintain');
-      return behaviour.maintain ? behaviour.maintain() : { reclaimed: 0, prunedSyncLog: 0 };
+      const connections = { checked: 0, mustReconnect: 0, unreadable: 0 };
+      return behaviour.maintain ? { connections, ...(await behaviour.maintain()) } : { reclaimed: 0, prunedSyncLog: 0, connections };
     },
     async drain(options = {}) {
       calls.push('drain');
