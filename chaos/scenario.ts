@@ -616,7 +616,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
       let cursor: string | null = null;
       do {
         const page = await main.failures(org.orgId, { limit: 200, cursor });
-        for (const item of page.items) failures.push({ orgId: org.orgId, email: item.email, reason: item.reason, errorCode: item.errorCode });
+        for (const item of page.items) failures.push({ orgId: org.orgId, email: item.email, inviteId: item.inviteId, code: item.code, details: item.details });
         cursor = page.nextCursor;
       } while (cursor !== null);
     }

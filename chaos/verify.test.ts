@@ -1,10 +1,13 @@
 import { completedInvite, partialInvite } from '@jobcannon/hubspot-core/test-support';
 import { describe, expect, it } from 'vitest';
+import type { AssessmentInvite } from '@jobcannon/hubspot-core';
 import {
   classifyRequest,
   expectedEntry,
   expectedFields,
+  isValidSnapshot,
   summarizeErrors,
+  takesOver,
   verify,
   winningSnapshot,
   type ActualContact,
@@ -23,7 +26,12 @@ const partial = partialInvite(ORG, 1);
 
 /** A contact exactly as HubSpot would hold it after a push of `invite` (empty values omitted). */
 function contactOf(invite: typeof completed, hubId = HUB, overrides: Record<string, string> = {}): ActualContact {
-  const { email, ...fields } = { ...expectedFields(invite, BASE), ...overrides };
+  return contactWith({ ...expectedFields(invite, BASE), ...overrides }, hubId);
+}
+
+/** A contact holding exactly these values (empty ones omitted, as the emulator does). */
+function contactWith(values: Record<string, string>, hubId = HUB): ActualContact {
+  const { email, ...fields } = values;
   return { hubId, email: email ?? '', properties: Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== '')) };
 }
 
@@ -36,6 +44,10 @@ function entryFor(offered: Array<typeof completed>, options: { invalid?: boolean
     invalid: options.invalid ?? false,
     resultUrlBase: BASE,
   })!;
+}
+
+function failure(invite: typeof completed, code: string, details: unknown, orgId = ORG): FailureRecord {
+  return { orgId, email: invite.email, inviteId: invite.id, code, details };
 }
 
 function run(expected: ExpectedEntry[], contacts: ActualContact[], failures: FailureRecord[] = []) {
@@ -59,6 +71,104 @@ describe('winningSnapshot', () => {
   });
 });
 
+describe('winningSnapshot (score-mapping.md, which snapshot wins)', () => {
+  it('lets a partial of a newer invite take the status from an older completed invite', () => {
+    const newerPartial = partialInvite(ORG, 1, { id: 'inv_next', updatedAt: '2026-07-01T00:00:00.000Z' });
+    expect(winningSnapshot([{ invite: completed, seq: 0 }, { invite: newerPartial, seq: 1 }])?.invite).toBe(newerPartial);
+    expect(winningSnapshot([{ invite: newerPartial, seq: 0 }, { invite: completed, seq: 1 }])?.invite).toBe(newerPartial);
+  });
+
+  it('never lets a partial of the same invite replace its completed snapshot, however new', () => {
+    const samePartial = partialInvite(ORG, 1, { updatedAt: '2027-01-01T00:00:00.000Z' });
+    expect(takesOver(completed, samePartial)).toBe(false);
+    expect(takesOver(samePartial, completed)).toBe(true);
+  });
+
+  it('folds in arrival order, not in list order', () => {
+    const older = completedInvite(ORG, 1, { id: 'inv_a', updatedAt: '2026-05-01T00:00:00.000Z' });
+    const again = { ...older };
+    // Two equal snapshots: the later arrival wins, whatever position it has in the list.
+    expect(winningSnapshot([{ invite: again, seq: 5 }, { invite: older, seq: 2 }])?.invite).toBe(again);
+  });
+});
+
+describe('expectedFields (latest-per-test)', () => {
+  const at = (day: number) => `2026-06-${String(day).padStart(2, '0')}T00:00:00.000Z`;
+  const disc = (d: number, when: string) => ({ slug: 'disc' as const, status: 'completed' as const, completedAt: when, result: { dimensions: [{ name: 'Dominance', score: d }, { name: 'Influence', score: 1 }, { name: 'Steadiness', score: 2 }, { name: 'Conscientiousness', score: 3 }] } });
+  const iq = (score: number, when: string) => ({ slug: 'iq' as const, status: 'completed' as const, completedAt: when, result: { score } });
+  const mbti = (code: string, when: string) => ({ slug: 'mbti' as const, status: 'completed' as const, completedAt: when, result: { code } });
+  const invite = (id: string, day: number, tests: AssessmentInvite['tests'], status: AssessmentInvite['status'] = 'completed') =>
+    completedInvite(ORG, 1, { id, updatedAt: at(day), completedAt: status === 'completed' ? at(day) : null, status, tests });
+
+  it('sends the winner\u2019s status and own tests, carries the others\u2019 finished tests, and leaves tests nobody finished empty', () => {
+    const first = invite('inv_1', 1, [disc(10, at(1)), iq(101, at(1))]);
+    const second = invite('inv_2', 2, [iq(120, at(2)), mbti('INTJ', at(2))]);
+    const entry = entryFor([first, second]);
+    expect(entry.fields).toMatchObject({ jc_invitation_id: 'inv_2', jc_test_status: 'completed', jc_disc_d: '10', jc_iq_score: '120', jc_mbti_type: 'INTJ', jc_riasec_holland: '', jc_integrity_score: '' });
+  });
+
+  it('keeps an older invite\u2019s results under a newer invite in progress', () => {
+    const first = invite('inv_1', 1, [disc(10, at(1)), iq(101, at(1))]);
+    const next = invite('inv_2', 3, [mbti('ENFP', at(3)), { slug: 'iq', status: 'in_progress' }], 'in_progress');
+    const entry = entryFor([first, next]);
+    expect(entry.completed).toBe(false);
+    expect(entry.fields).toMatchObject({ jc_invitation_id: 'inv_2', jc_test_status: 'in_progress', jc_completed_at: '', jc_disc_d: '10', jc_iq_score: '101', jc_mbti_type: 'ENFP' });
+  });
+
+  it('takes, per test, the latest finish among the other invites, whatever their arrival order', () => {
+    const early = invite('inv_1', 1, [disc(10, at(1)), iq(101, at(1))]);
+    const later = invite('inv_2', 2, [disc(20, at(2)), iq(102, at(2))]);
+    const winner = invite('inv_3', 3, [mbti('INTJ', at(3))]);
+    expect(entryFor([winner, later, early]).fields).toMatchObject({ jc_disc_d: '20', jc_iq_score: '102', jc_mbti_type: 'INTJ' });
+    expect(entryFor([later, early, winner]).fields).toMatchObject({ jc_disc_d: '20', jc_iq_score: '102' });
+  });
+
+  it('gives the winner\u2019s own result precedence over a later finish elsewhere', () => {
+    // An older invite whose IQ test was re-scored later still loses the status and its IQ to the winner's own.
+    const older = invite('inv_1', 1, [iq(140, at(9))]);
+    const winner = invite('inv_2', 5, [iq(100, at(5))]);
+    expect(entryFor([older, winner]).fields.jc_iq_score).toBe('100');
+  });
+
+  it('counts a contact showing an older invite\u2019s result of a test as a stale overwrite', () => {
+    const first = invite('inv_1', 1, [disc(10, at(1)), iq(101, at(1))]);
+    const second = invite('inv_2', 2, [disc(30, at(2)), iq(120, at(2))]);
+    const entry = entryFor([first, second]);
+    expect(run([entry], [contactWith({ ...entry.fields, jc_disc_d: '10' })])).toMatchObject({ staleOverwrite: 1, wrong: 0 });
+    expect(run([entry], [contactWith({ ...entry.fields, jc_disc_d: '77' })])).toMatchObject({ staleOverwrite: 0, wrong: 1 });
+    // A carried result missing (never written) is not explained by any snapshot: wrong.
+    const carried = entryFor([first, invite('inv_2', 2, [mbti('INTJ', at(2))])]);
+    expect(run([carried], [contactWith({ ...carried.fields, jc_iq_score: '' })])).toMatchObject({ wrong: 1 });
+  });
+});
+
+describe('snapshots the kit refuses', () => {
+  const valid = completedInvite(ORG, 1);
+  const newerInvalid = completedInvite(ORG, 1, { id: 'inv_bad', updatedAt: '2026-07-01T00:00:00.000Z', completedAt: '2026-07-01T00:00:00.000Z', tests: [{ slug: 'iq', status: 'completed', completedAt: '2026-07-01T00:00:00.000Z', result: { score: 170 } }] });
+
+  it('expects the valid snapshot in HubSpot and the newer invalid one listed apart', () => {
+    expect(isValidSnapshot(newerInvalid, BASE)).toBe(false);
+    const entry = entryFor([valid, newerInvalid]);
+    expect(entry).toMatchObject({ outcome: 'contact', refusedInvites: ['inv_bad'] });
+    expect(entry.fields.jc_invitation_id).toBe(valid.id);
+    const listed = failure(newerInvalid, 'INVALID_INVITE', { inviteId: 'inv_bad', field: 'jc_iq_score', value: 170 });
+    expect(run([entry], [contactOf(valid)], [listed])).toMatchObject({ matched: 1, lost: 0, unexpectedFailed: 0, expectedFailed: 1, failedWithReason: 1 });
+  });
+
+  it('counts the invalid one as lost when it is not listed, and the valid one as lost when it never landed', () => {
+    const entry = entryFor([valid, newerInvalid]);
+    expect(run([entry], [contactOf(valid)])).toMatchObject({ lost: 1, matched: 0 });
+    const listed = failure(newerInvalid, 'INVALID_INVITE', { inviteId: 'inv_bad', field: 'jc_iq_score', value: 170 });
+    expect(run([entry], [], [listed])).toMatchObject({ lost: 1, unexpectedFailed: 0 });
+  });
+
+  it('counts the valid one listed as failed beside the invalid one as an unexpected failure', () => {
+    const entry = entryFor([valid, newerInvalid]);
+    const both = [failure(newerInvalid, 'INVALID_INVITE', { field: 'jc_iq_score' }), failure(valid, 'HUBSPOT_REJECTED', { status: 400 })];
+    expect(run([entry], [], both)).toMatchObject({ unexpectedFailed: 1, lost: 0 });
+  });
+});
+
 describe('verify counters', () => {
   it('counts nothing when HubSpot holds exactly the winners', () => {
     const counts = run([entryFor([completed, newer])], [contactOf(newer)]);
@@ -76,13 +186,20 @@ describe('verify counters', () => {
   });
 
   it('does not count a contact listed as failed with a reason as lost, but as an unexpected failure', () => {
-    const counts = run([entryFor([completed])], [], [{ orgId: ORG, email: completed.email, reason: 'Gave up after 6 attempts', errorCode: 'RETRIES_EXHAUSTED' }]);
-    expect(counts).toMatchObject({ lost: 0, unexpectedFailed: 1, failedWithReason: 1 });
+    const counts = run([entryFor([completed])], [], [failure(completed, 'HUBSPOT_FORBIDDEN', { status: 403 })]);
+    expect(counts).toMatchObject({ lost: 0, unexpectedFailed: 1, failedWithReason: 1, failedTransient: 0 });
   });
 
-  it('counts a failure without a reason as lost', () => {
-    const counts = run([entryFor([completed])], [], [{ orgId: ORG, email: completed.email, reason: '  ', errorCode: 'X' }]);
-    expect(counts).toMatchObject({ lost: 1, failedWithReason: 0 });
+  it('counts a failure without details, or under a code the kit does not know, as lost', () => {
+    expect(run([entryFor([completed])], [], [failure(completed, 'HUBSPOT_FORBIDDEN', {})])).toMatchObject({ lost: 1, failedWithReason: 0 });
+    expect(run([entryFor([completed])], [], [failure(completed, 'GAVE_UP', { status: 503 })])).toMatchObject({ lost: 1, failedWithReason: 0 });
+    expect(run([entryFor([completed])], [], [failure(completed, 'HUBSPOT_FORBIDDEN', null)])).toMatchObject({ lost: 1, failedWithReason: 0 });
+  });
+
+  it('counts a failure under a retryable code as failed for a transient reason', () => {
+    const counts = run([entryFor([completed])], [], [failure(completed, 'RETRIES_EXHAUSTED', { lastCode: 'HUBSPOT_UNAVAILABLE' }), failure(completed, 'HUBSPOT_UNAVAILABLE', { status: 503 })]);
+    expect(counts).toMatchObject({ failedTransient: 2, unexpectedFailed: 1, lost: 0 });
+    expect(run([entryFor([completed])], [], [failure(completed, 'HUBSPOT_INVALID_EMAIL', { email: completed.email })]).failedTransient).toBe(0);
   });
 
   it('counts a partial where completed was expected as a stale overwrite', () => {
@@ -153,20 +270,20 @@ describe('verify counters', () => {
     const invalid = completedInvite(ORG, 9, { email: 'x.9@example.con' });
     const entry = entryFor([invalid], { invalid: true });
     expect(entry.outcome).toBe('failed');
-    const reason = { orgId: ORG, email: 'x.9@example.con', reason: 'HubSpot rejected the contact: Email address x.9@example.con is invalid', errorCode: 'VALIDATION_ERROR' };
-    expect(run([entry], [], [reason])).toMatchObject({ lost: 0, failedWithReason: 1, expectedFailed: 1, unexpectedFailed: 0 });
+    const reason = failure(invalid, 'HUBSPOT_INVALID_EMAIL', { email: 'x.9@example.con', hubspotMessage: 'Email address x.9@example.con is invalid' });
+    expect(run([entry], [], [reason])).toMatchObject({ lost: 0, failedWithReason: 1, expectedFailed: 1, unexpectedFailed: 0, failedTransient: 0 });
     expect(run([entry], []).lost).toBe(1);
   });
 
   it('counts an invalid email that HubSpot holds anyway as unexpected', () => {
     const invalid = completedInvite(ORG, 9, { email: 'x.9@example.con' });
-    const reason = { orgId: ORG, email: 'x.9@example.con', reason: 'invalid', errorCode: 'VALIDATION_ERROR' };
+    const reason = failure(invalid, 'HUBSPOT_INVALID_EMAIL', { email: 'x.9@example.con' });
     expect(run([entryFor([invalid], { invalid: true })], [contactOf(invalid)], [reason]).unexpected).toBe(1);
   });
 
   it('matches failures by normalised email', () => {
     const invalid = completedInvite(ORG, 9, { email: ' X.9@Example.CON ' });
-    const reason = { orgId: ORG, email: 'x.9@example.con', reason: 'invalid', errorCode: 'VALIDATION_ERROR' };
+    const reason = { ...failure(invalid, 'HUBSPOT_INVALID_EMAIL', { email: 'x.9@example.con' }), email: 'x.9@example.con' };
     expect(run([entryFor([invalid], { invalid: true })], [], [reason]).lost).toBe(0);
   });
 

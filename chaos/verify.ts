@@ -1,12 +1,15 @@
 // Expected-versus-actual comparison for the chaos run, and the error-budget arithmetic. Pure
 // functions over plain data, so each counter can be proven on hand-made cases (verify.test.ts)
 // before it is trusted to say a 20,000-invite run was clean.
-import { PROPERTY_NAMES, mapInviteToProperties, normalizeEmail, type AssessmentInvite } from '@jobcannon/hubspot-core';
+import { ERROR_CODES, PROPERTY_NAMES, mapInviteToProperties, normalizeEmail, type AssessmentInvite, type CarriedTest } from '@jobcannon/hubspot-core';
 
 /** Every field compared per contact: the identity plus all 17 `jc_*` properties. */
 export const COMPARED_FIELDS: readonly string[] = ['email', ...PROPERTY_NAMES];
 
 export type FieldValues = Record<string, string>;
+
+/** The properties that describe the candidate's most recent invite (always sent by a push). */
+const STATUS_FIELDS = ['jc_test_status', 'jc_result_url', 'jc_completed_at', 'jc_invitation_id'] as const;
 
 /** One snapshot the host handed to the kit (committed enqueue, or yielded by the sweep source). */
 export interface OfferedSnapshot {
@@ -20,14 +23,19 @@ export interface ExpectedEntry {
   hubId: number;
   /** Normalised. */
   email: string;
-  /** `contact`: HubSpot must show `fields`; `failed`: HubSpot must refuse it and the kit list it as failed with a reason. */
+  /**
+   * `contact`: HubSpot must show `fields`; `failed`: HubSpot must refuse the email (or the kit
+   * refused every snapshot) and the kit list the candidate as failed with a code and details.
+   */
   outcome: 'contact' | 'failed';
-  /** The winning snapshot's values (email + 17 jc_*); empty for `failed`. */
+  /** What HubSpot must hold (email + 17 jc_*, "" where nothing is sent); empty for `failed`. */
   fields: FieldValues;
   /** Whether the winner is a completed snapshot. */
   completed: boolean;
-  /** Values of the snapshots that lost (older, or partial beside a completed one). */
+  /** What each losing snapshot's own push sends (status + its finished tests). */
   losers: FieldValues[];
+  /** Invites the kit refuses (invalid values): each must be listed as a failure of its own, the valid state untouched. */
+  refusedInvites: string[];
 }
 
 export interface ActualContact {
@@ -38,14 +46,16 @@ export interface ActualContact {
   properties: Record<string, string>;
 }
 
+/** One entry of `failures()`, reduced to what the comparison needs. */
 export interface FailureRecord {
   orgId: string;
   email: string;
-  reason: string;
-  errorCode: string;
+  inviteId: string;
+  code: string;
+  details: unknown;
 }
 
-export type IssueKind = 'lost' | 'wrong' | 'stale-overwrite' | 'duplicate' | 'unexpected' | 'unexpected-failed';
+export type IssueKind = 'lost' | 'wrong' | 'stale-overwrite' | 'duplicate' | 'unexpected' | 'unexpected-failed' | 'failed-transient';
 
 export interface Issue {
   kind: IssueKind;
@@ -60,25 +70,27 @@ export interface Issue {
 export interface VerifyCounts {
   expected: number;
   expectedContacts: number;
-  /** Candidates HubSpot must refuse (the invalid emails). */
+  /** Failures that must be listed: candidates HubSpot must refuse (the invalid emails) plus snapshots the kit refuses. */
   expectedFailed: number;
   /** Contacts HubSpot holds across the portals. */
   contacts: number;
   matched: number;
-  /** Expected (as a contact or as a failure) but absent from HubSpot and not listed as failed with a reason. */
+  /** Expected (as a contact or as a failure) but absent from HubSpot and not listed as failed with a code and details. */
   lost: number;
-  /** Present, but a field differs from the winning snapshot and it is not an older/partial one. */
+  /** Present, but a field differs from what the rules say and no older or partial snapshot explains it. */
   wrong: number;
-  /** Present showing an older or partial snapshot where a newer or completed one was expected. */
+  /** Present showing an older or partial snapshot's values where a newer or completed one was expected. */
   staleOverwrite: number;
   /** Emails with more than one contact in one portal. */
   duplicate: number;
   /** Contacts no candidate explains (e.g. an invalid email HubSpot should have refused, a cross-portal write). */
   unexpected: number;
-  /** Entries listed as failed with a non-empty reason. */
+  /** Entries listed as failed with a code from ERROR_CODES and details. */
   failedWithReason: number;
   /** Valid candidates the kit gave up on (listed as failed although HubSpot would accept them). */
   unexpectedFailed: number;
+  /** Entries listed as failed under a retryable code (a transient cause must be retried, not failed). */
+  failedTransient: number;
 }
 
 export interface Verdict {
@@ -87,24 +99,25 @@ export interface Verdict {
   issues: Issue[];
 }
 
-const SNAPSHOT_RANK = { partial: 0, completed: 1 } as const;
-
 /**
- * The snapshot the rules say must win (score-mapping.md): a completed snapshot beats any partial
- * one; between two of the same kind the newer `updatedAt` wins; equal times: the later arrival
- * (re-sending the same invite pushes it again).
+ * Whether `incoming` takes the candidate's status from `current` (score-mapping.md, "Which snapshot
+ * wins"): the same invite: a completed snapshot beats a partial one, otherwise the newer
+ * `updatedAt` wins; different invites: the newer `updatedAt` wins (a partial of a newer invite
+ * too). Equal times: the later arrival (re-sending the same invite pushes it again).
  */
+export function takesOver(current: AssessmentInvite, incoming: AssessmentInvite): boolean {
+  if (current.id === incoming.id) {
+    const currentKind = snapshotKind(current);
+    const incomingKind = snapshotKind(incoming);
+    if (currentKind !== incomingKind) return incomingKind === 'completed';
+  }
+  return Date.parse(incoming.updatedAt) >= Date.parse(current.updatedAt);
+}
+
+/** The winner: the offered snapshots folded in arrival order with `takesOver`. */
 export function winningSnapshot(offered: readonly OfferedSnapshot[]): OfferedSnapshot | undefined {
   let best: OfferedSnapshot | undefined;
-  for (const candidate of offered) {
-    if (!best) {
-      best = candidate;
-      continue;
-    }
-    const rank = SNAPSHOT_RANK[snapshotKind(candidate.invite)] - SNAPSHOT_RANK[snapshotKind(best.invite)];
-    const time = Date.parse(candidate.invite.updatedAt) - Date.parse(best.invite.updatedAt);
-    if (rank > 0 || (rank === 0 && (time > 0 || (time === 0 && candidate.seq > best.seq)))) best = candidate;
-  }
+  for (const candidate of [...offered].sort((a, b) => a.seq - b.seq)) if (!best || takesOver(best.invite, candidate.invite)) best = candidate;
   return best;
 }
 
@@ -112,8 +125,60 @@ export function snapshotKind(invite: AssessmentInvite): 'completed' | 'partial' 
   return invite.status === 'completed' ? 'completed' : 'partial';
 }
 
-/** Email + 17 jc_* values of one snapshot, computed with core's own mapping. */
-export function expectedFields(invite: AssessmentInvite, resultUrlBase: string): FieldValues {
+/** Whether the kit accepts the snapshot at all (core's own mapping refuses out-of-range values and the like). */
+export function isValidSnapshot(invite: AssessmentInvite, resultUrlBase: string): boolean {
+  try {
+    mapInviteToProperties(invite, { resultUrlBase });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One finished test of one offered snapshot. */
+interface FinishedTest {
+  slug: CarriedTest['slug'];
+  completedAt: number;
+  seq: number;
+  carried: CarriedTest;
+}
+
+function finishedTestsOf(offer: OfferedSnapshot): FinishedTest[] {
+  const fallback = offer.invite.completedAt ?? offer.invite.updatedAt;
+  return offer.invite.tests
+    .filter((test) => test.status === 'completed' && test.result)
+    .map((test) => {
+      const completedAt = test.completedAt ?? fallback;
+      const at = completedAt === null ? Number.NaN : Date.parse(completedAt);
+      return { slug: test.slug, completedAt: Number.isNaN(at) ? 0 : at, seq: offer.seq, carried: { slug: test.slug, completedAt, result: { ...test.result!, dimensions: test.result!.dimensions ?? [] }, inviteId: offer.invite.id } };
+    });
+}
+
+/**
+ * What HubSpot must show after every offered snapshot was pushed (`latest-per-test`): the email,
+ * the four status properties of the winner, the winner's own finished tests, and for every other
+ * test the result with the latest completion among the offered snapshots that finished it (a later
+ * arrival wins a tie). Tests nobody finished are never sent: "" (the emulator omits empty values).
+ */
+export function expectedFields(winner: AssessmentInvite, resultUrlBase: string, others: readonly OfferedSnapshot[] = []): FieldValues {
+  const own = new Set(winner.tests.filter((test) => test.status === 'completed' && test.result).map((test) => test.slug));
+  const latest = new Map<string, FinishedTest>();
+  for (const offer of others) {
+    for (const test of finishedTestsOf(offer)) {
+      if (own.has(test.slug)) continue;
+      const current = latest.get(test.slug);
+      if (!current || test.completedAt > current.completedAt || (test.completedAt === current.completedAt && test.seq > current.seq)) latest.set(test.slug, test);
+    }
+  }
+  const carriedTests = [...latest.values()].map((test) => test.carried);
+  const mapped: Record<string, string> = { ...mapInviteToProperties(winner, { resultUrlBase, carriedTests }) };
+  const fields: FieldValues = { email: normalizeEmail(winner.email) };
+  for (const name of PROPERTY_NAMES) fields[name] = mapped[name] ?? '';
+  return fields;
+}
+
+/** What one snapshot's own push sends (status + its finished tests), the test fields it does not send left out. */
+export function ownFields(invite: AssessmentInvite, resultUrlBase: string): FieldValues {
   return { email: normalizeEmail(invite.email), ...mapInviteToProperties(invite, { resultUrlBase }) };
 }
 
@@ -127,18 +192,25 @@ export function expectedEntry(input: {
   invalid: boolean;
   resultUrlBase: string;
 }): ExpectedEntry | null {
-  const winner = winningSnapshot(input.offered);
-  if (!winner) return null;
+  if (input.offered.length === 0) return null;
   const email = normalizeEmail(input.email);
-  if (input.invalid) return { orgId: input.orgId, hubId: input.hubId, email, outcome: 'failed', fields: {}, completed: snapshotKind(winner.invite) === 'completed', losers: [] };
+  // Snapshots the kit refuses are kept apart (listed as failures of their own) and take no part in the merge.
+  const valid = input.offered.filter((offer) => isValidSnapshot(offer.invite, input.resultUrlBase));
+  const refusedInvites = [...new Set(input.offered.filter((offer) => !valid.includes(offer)).map((offer) => offer.invite.id))];
+  const winner = winningSnapshot(valid);
+  if (!winner || input.invalid) {
+    return { orgId: input.orgId, hubId: input.hubId, email, outcome: 'failed', fields: {}, completed: winner ? snapshotKind(winner.invite) === 'completed' : false, losers: [], refusedInvites };
+  }
+  const others = valid.filter((offer) => offer !== winner);
   return {
     orgId: input.orgId,
     hubId: input.hubId,
     email,
     outcome: 'contact',
-    fields: expectedFields(winner.invite, input.resultUrlBase),
+    fields: expectedFields(winner.invite, input.resultUrlBase, others),
     completed: snapshotKind(winner.invite) === 'completed',
-    losers: input.offered.filter((offer) => offer !== winner).map((offer) => expectedFields(offer.invite, input.resultUrlBase)),
+    losers: others.map((offer) => ownFields(offer.invite, input.resultUrlBase)),
+    refusedInvites,
   };
 }
 
@@ -159,17 +231,38 @@ export function diffFields(expected: FieldValues, actual: FieldValues): Array<[s
   return diffs;
 }
 
+/** A failure the admin can act on: a code from the kit's vocabulary and structured details. */
+export function isReasoned(failure: FailureRecord): boolean {
+  return Object.prototype.hasOwnProperty.call(ERROR_CODES, failure.code) && typeof failure.details === 'object' && failure.details !== null && Object.keys(failure.details).length > 0;
+}
+
+/** Listed as failed under a code a later attempt could cure: a transient cause must never fail a row. */
+export function isTransientFailure(failure: FailureRecord): boolean {
+  return Object.prototype.hasOwnProperty.call(ERROR_CODES, failure.code) && ERROR_CODES[failure.code as keyof typeof ERROR_CODES].retryable;
+}
+
 /**
- * A differing contact counts as a stale overwrite (rather than merely wrong) when it shows what an
- * older or partial snapshot said: it equals one of the losing snapshots, or it is not completed
- * where completed was expected, or its completion time is older than the winner's.
+ * A differing contact counts as a stale overwrite (rather than merely wrong) when every difference
+ * is what an older or partial snapshot said: the value a losing snapshot's push sends, a status
+ * that is not `completed` where completed was expected, or an older `jc_completed_at`.
  */
 export function isStale(entry: ExpectedEntry, actual: FieldValues): boolean {
-  if (entry.losers.some((loser) => diffFields(loser, actual).length === 0)) return true;
-  if (entry.completed && actual.jc_test_status !== 'completed') return true;
-  const wantAt = Date.parse(entry.fields.jc_completed_at ?? '');
-  const gotAt = Date.parse(actual.jc_completed_at ?? '');
-  return Number.isFinite(wantAt) && Number.isFinite(gotAt) && gotAt < wantAt;
+  const diffs = diffFields(entry.fields, actual);
+  if (diffs.length === 0) return false;
+  // The status a losing snapshot wrote is showing: the winner's push never landed (or was overwritten),
+  // so the values only the winner would have sent are missing too.
+  const showsLoserStatus = entry.losers.some((loser) => STATUS_FIELDS.every((field) => loser[field] === actual[field]));
+  return diffs.every(([field, want, got]) => {
+    if (got === '' && showsLoserStatus) return true;
+    if (field === 'email') return false;
+    if (field === 'jc_test_status' && entry.completed && got !== 'completed') return true;
+    if (field === 'jc_completed_at') {
+      const wantAt = Date.parse(want);
+      const gotAt = Date.parse(got);
+      if (Number.isFinite(wantAt) && (got === '' || (Number.isFinite(gotAt) && gotAt < wantAt))) return true;
+    }
+    return entry.losers.some((loser) => field in loser && loser[field] === got);
+  });
 }
 
 const key = (hubId: number, email: string) => `${hubId}\u0000${email}`;
@@ -184,7 +277,7 @@ export function verify(input: { expected: readonly ExpectedEntry[]; contacts: re
   const counts: VerifyCounts = {
     expected: input.expected.length,
     expectedContacts: input.expected.filter((entry) => entry.outcome === 'contact').length,
-    expectedFailed: input.expected.filter((entry) => entry.outcome === 'failed').length,
+    expectedFailed: input.expected.reduce((sum, entry) => sum + (entry.outcome === 'failed' ? Math.max(1, entry.refusedInvites.length) : entry.refusedInvites.length), 0),
     contacts: input.contacts.length,
     matched: 0,
     lost: 0,
@@ -194,6 +287,7 @@ export function verify(input: { expected: readonly ExpectedEntry[]; contacts: re
     unexpected: 0,
     failedWithReason: 0,
     unexpectedFailed: 0,
+    failedTransient: 0,
   };
 
   // Contacts by portal and normalised email: more than one under a key is a duplicate.
@@ -209,33 +303,45 @@ export function verify(input: { expected: readonly ExpectedEntry[]; contacts: re
     note({ kind: 'duplicate', orgId: null, hubId: bucket[0]!.hubId, email: where.split('\u0000')[1] ?? '', detail: `${bucket.length} contacts` });
   }
 
-  const failuresByKey = new Map<string, FailureRecord>();
+  const failuresByKey = new Map<string, FailureRecord[]>();
   for (const failure of input.failures) {
-    const reasoned = failure.reason.trim() !== '';
-    if (reasoned) counts.failedWithReason += 1;
-    if (reasoned || !failuresByKey.has(orgKey(failure.orgId, normalizeEmail(failure.email)))) failuresByKey.set(orgKey(failure.orgId, normalizeEmail(failure.email)), failure);
+    if (isReasoned(failure)) counts.failedWithReason += 1;
+    if (isTransientFailure(failure)) {
+      counts.failedTransient += 1;
+      note({ kind: 'failed-transient', orgId: failure.orgId, hubId: 0, email: normalizeEmail(failure.email), detail: `${failure.inviteId} ${failure.code}: ${JSON.stringify(failure.details)}` });
+    }
+    const bucket = failuresByKey.get(orgKey(failure.orgId, normalizeEmail(failure.email)));
+    if (bucket) bucket.push(failure);
+    else failuresByKey.set(orgKey(failure.orgId, normalizeEmail(failure.email)), [failure]);
   }
 
   const explained = new Set<string>();
   for (const entry of input.expected) {
     const found = contactsByKey.get(key(entry.hubId, entry.email)) ?? [];
-    const failure = failuresByKey.get(orgKey(entry.orgId, entry.email));
-    const failedWithReason = failure !== undefined && failure.reason.trim() !== '';
+    const listed = failuresByKey.get(orgKey(entry.orgId, entry.email)) ?? [];
+    // Every snapshot the kit refused must be listed on its own, with its reason.
+    const missingRefused = entry.refusedInvites.filter((inviteId) => !listed.some((failure) => failure.inviteId === inviteId && isReasoned(failure)));
+    counts.lost += missingRefused.length;
+    for (const inviteId of missingRefused) note({ kind: 'lost', orgId: entry.orgId, hubId: entry.hubId, email: entry.email, detail: `refused invite ${inviteId} not listed as failed with a code and details` });
     if (entry.outcome === 'failed') {
       // A refused email must not be in HubSpot; if it is, it is a contact no rule explains.
-      if (!failedWithReason) {
+      if (entry.refusedInvites.length > 0) {
+        if (missingRefused.length === 0) counts.matched += 1;
+      } else if (!listed.some(isReasoned)) {
         counts.lost += 1;
-        note({ kind: 'lost', orgId: entry.orgId, hubId: entry.hubId, email: entry.email, detail: failure ? 'listed as failed without a reason' : 'not listed as failed' });
+        note({ kind: 'lost', orgId: entry.orgId, hubId: entry.hubId, email: entry.email, detail: listed.length > 0 ? 'listed as failed without a code and details' : 'not listed as failed' });
       } else counts.matched += 1;
       continue;
     }
     explained.add(key(entry.hubId, entry.email));
-    if (failure) {
+    const unexpectedFailures = listed.filter((failure) => !entry.refusedInvites.includes(failure.inviteId));
+    if (unexpectedFailures.length > 0) {
       counts.unexpectedFailed += 1;
-      note({ kind: 'unexpected-failed', orgId: entry.orgId, hubId: entry.hubId, email: entry.email, detail: `${failure.errorCode}: ${failure.reason}` });
+      const first = unexpectedFailures[0]!;
+      note({ kind: 'unexpected-failed', orgId: entry.orgId, hubId: entry.hubId, email: entry.email, detail: `${first.inviteId} ${first.code}: ${JSON.stringify(first.details)}` });
     }
     if (found.length === 0) {
-      if (!failedWithReason) {
+      if (!unexpectedFailures.some(isReasoned)) {
         counts.lost += 1;
         note({ kind: 'lost', orgId: entry.orgId, hubId: entry.hubId, email: entry.email });
       }
@@ -254,8 +360,9 @@ export function verify(input: { expected: readonly ExpectedEntry[]; contacts: re
         shown = diffs;
       }
     }
-    if (verdict === 'ok') counts.matched += 1;
-    else if (verdict === 'stale') {
+    if (verdict === 'ok') {
+      if (missingRefused.length === 0) counts.matched += 1;
+    } else if (verdict === 'stale') {
       counts.staleOverwrite += 1;
       note({ kind: 'stale-overwrite', orgId: entry.orgId, hubId: entry.hubId, email: entry.email, diffs: shown });
     } else {

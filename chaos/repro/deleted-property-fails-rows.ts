@@ -23,7 +23,7 @@ try {
   const upserts = emulator.counters().totals.byRoute['contacts.batchUpsert'];
   console.log(`drain: pushed ${result.pushed}, failed ${result.failed} of 500 valid invites`);
   console.log(`upsert requests ${upserts?.requests ?? 0}, of which 400: ${upserts?.byStatus['400'] ?? 0}`);
-  for (const item of failures.items) console.log(`failed for good: ${item.email} ${item.errorCode}: ${item.reason.slice(0, 100)}…`);
+  for (const item of failures.items) console.log(`failed for good: ${item.email} ${item.code}: ${JSON.stringify(item.details).slice(0, 100)}…`);
   const bug = result.failed > 0 || (upserts?.byStatus['400'] ?? 0) > 10;
   console.log(bug ? 'BUG REPRODUCED' : 'not reproduced');
   process.exitCode = bug ? 1 : 0;
