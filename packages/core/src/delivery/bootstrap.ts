@@ -77,19 +77,27 @@ async function createIgnoringConflict(create: () => Promise<unknown>): Promise<b
   }
 }
 
+/**
+ * How an existing property differs from our definition, with a severity an admin can act on:
+ * - `info`: label, description or group changed (a customer renamed or moved it). Writes still work;
+ *   nothing to fix, and never a reason to delete the property (that destroys its values).
+ * - `warning`: type, field type or missing options. Writes of some values will be refused; the
+ *   drift names the property and what to change back.
+ */
 function driftOf(definition: PropertyDefinition, current: HubSpotProperty): PropertyDrift[] {
   const differences: PropertyDrift[] = [];
-  const compare = (field: string, expected: unknown, actual: unknown) => {
-    if (JSON.stringify(expected) !== JSON.stringify(actual)) differences.push({ name: definition.name, field, expected, actual });
+  const compare = (field: string, expected: unknown, actual: unknown, severity: PropertyDrift['severity']) => {
+    if (JSON.stringify(expected) !== JSON.stringify(actual)) differences.push({ name: definition.name, field, expected, actual, severity });
   };
-  compare('type', definition.type, current.type);
-  compare('fieldType', definition.fieldType, current.fieldType);
-  compare('label', definition.label, current.label);
-  compare('groupName', definition.groupName, current.groupName);
+  compare('type', definition.type, current.type, 'warning');
+  compare('fieldType', definition.fieldType, current.fieldType, 'warning');
+  compare('label', definition.label, current.label, 'info');
+  compare('groupName', definition.groupName, current.groupName, 'info');
+  if (current.description !== undefined) compare('description', definition.description ?? '', current.description ?? '', 'info');
   if (definition.type === 'enumeration') {
     const actualValues = (current.options ?? []).filter((option) => option.hidden !== true).map((option) => option.value);
     const missingOptions = definition.options.map((option) => option.value).filter((value) => !actualValues.includes(value));
-    if (missingOptions.length > 0) differences.push({ name: definition.name, field: 'options', expected: definition.options.map((o) => o.value), actual: actualValues });
+    if (missingOptions.length > 0) differences.push({ name: definition.name, field: 'options', expected: definition.options.map((o) => o.value), actual: actualValues, severity: 'warning' });
   }
   return differences;
 }

@@ -79,8 +79,19 @@ describe('delivery against the emulator over HTTP', () => {
       const property = emulator.state.portals.get(HUB)!.properties.get('jc_iq_score')!;
       property.label = 'IQ (renamed by the customer)';
       const report = await integration.resync(orgId);
-      expect(report.drift).toEqual([{ name: 'jc_iq_score', field: 'label', expected: 'JC IQ Score', actual: 'IQ (renamed by the customer)' }]);
+      expect(report.drift).toEqual([{ name: 'jc_iq_score', field: 'label', expected: 'JC IQ Score', actual: 'IQ (renamed by the customer)', severity: 'info' }]);
       expect(routeCount('properties.update')).toBe(0);
+      // A renamed property is information, never the connection's problem.
+      expect((await integration.status(orgId)).lastError).toBeNull();
+    });
+
+    it('reports a type change as one warning naming the property, apart from label-only drift', async () => {
+      const property = emulator.state.portals.get(HUB)!.properties.get('jc_mbti_type')!;
+      property.type = 'number';
+      property.fieldType = 'number';
+      const report = await integration.resync(orgId);
+      expect(report.drift.filter((drift) => drift.severity === 'warning').map((drift) => `${drift.name}.${drift.field}`)).toEqual(['jc_mbti_type.type', 'jc_mbti_type.fieldType']);
+      expect(new Set(report.drift.map((drift) => drift.name))).toEqual(new Set(['jc_mbti_type']));
     });
   });
 

@@ -117,6 +117,8 @@ export interface PropertyDrift {
   field: string;
   expected: unknown;
   actual: unknown;
+  /** `info`: label, description or group (nothing to fix); `warning`: type, field type or options (some writes fail). */
+  severity: 'info' | 'warning';
 }
 
 export interface BootstrapReport {
