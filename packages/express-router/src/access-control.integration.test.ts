@@ -85,8 +85,9 @@ describe('who may do what (router + core + emulator + PostgreSQL)', () => {
     await request(h.app).post(`${MOUNT}/failures/retry`).set(user('org-a')).set(WIDGET_POST).send({ ids: [idB], orgId: 'org-b' }).expect(200, { retried: 0 });
     expect((await h.integration.failures('org-b')).total).toBe(1);
 
-    // A cursor from org B's list reveals nothing either.
-    const paged = (await request(h.app).get(`${MOUNT}/failures?cursor=${encodeURIComponent(idB)}`).set(user('org-a')).expect(200)).body;
+    // A cursor pointing into org B's list (core's `<failedAt ms>.<kind><id>` form) reveals nothing either.
+    const cursorB = `${Date.parse(failuresB.items[0].failedAt) + 1}.o${idB}`;
+    const paged = (await request(h.app).get(`${MOUNT}/failures?cursor=${encodeURIComponent(cursorB)}`).set(user('org-a')).expect(200)).body;
     expect(paged.items.every((item: { email: string }) => item.email.startsWith('a@'))).toBe(true);
 
     // Org A disconnecting touches org A only.
