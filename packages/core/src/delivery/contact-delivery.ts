@@ -32,7 +32,13 @@ export interface DeliveryError {
   details: ErrorDetails;
 }
 
-export type DeliveryOutcome =
+/**
+ * `uncertain`: a send of this item timed out or lost its connection, so HubSpot may still apply
+ * that request later (after a newer one); the row is read back once that can no longer happen.
+ */
+export type DeliveryOutcome = DeliveryResult & { uncertain?: boolean };
+
+type DeliveryResult =
   | { key: string; status: 'pushed'; contactId: string; created: boolean; attempts: number; correlationId: string | null }
   /** Transient failure; try again at `retryAt` (epoch ms). */
   | { key: string; status: 'retry'; error: DeliveryError; retryAt: number; attempts: number }
@@ -89,6 +95,8 @@ interface Context {
   refreshed: boolean;
   /** Chunks that already waited for a re-bootstrap after HubSpot said a property is missing. */
   rebootstrapped: WeakSet<DeliveryItem[]>;
+  /** Items a send of which timed out or lost its connection (HubSpot may apply it late). */
+  uncertain: Set<string>;
 }
 
 /**
@@ -101,7 +109,7 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
   const policy = options.policy ?? DEFAULT_RETRY_POLICY;
 
   async function deliver(session: PortalSession, items: DeliveryItem[], signal?: AbortSignal): Promise<DeliveryOutcome[]> {
-    const context: Context = { session, signal, outcomes: new Map(), attempts: new Map(), refreshed: false, rebootstrapped: new WeakSet() };
+    const context: Context = { session, signal, outcomes: new Map(), attempts: new Map(), refreshed: false, rebootstrapped: new WeakSet(), uncertain: new Set() };
     const latestByEmail = new Map<string, DeliveryItem>();
     for (const item of items) {
       context.attempts.set(item.key, item.attempts);
@@ -113,7 +121,10 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
     const chunks: DeliveryItem[][] = [];
     for (let index = 0; index < distinct.length; index += MAX_BATCH_SIZE) chunks.push(distinct.slice(index, index + MAX_BATCH_SIZE));
     await Promise.all(chunks.map((chunk) => pushChunk(context, chunk)));
-    return items.map((item) => context.outcomes.get(item.key)!);
+    return items.map((item) => {
+      const outcome = context.outcomes.get(item.key)!;
+      return context.uncertain.has(item.key) ? { ...outcome, uncertain: true } : outcome;
+    });
   }
 
   function settle(context: Context, items: DeliveryItem[], outcome: (item: DeliveryItem, attempts: number) => DeliveryOutcome): void {
@@ -163,6 +174,7 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
     // Stopped while waiting for a rate-limit slot (or mid-call): not attempted, nothing lost.
     const failure = context.signal?.aborted && !(error instanceof HubSpotCallError && error.kind === 'http') ? ({ kind: 'aborted' } as const) : failureFromError(error, now);
     if (failure === null) throw error;
+    if (failure.kind === 'timeout' || failure.kind === 'network') for (const item of chunk) context.uncertain.add(item.key);
     const attempt = Math.max(...chunk.map((item) => (context.attempts.get(item.key) ?? 1) - item.attempts));
     const failingSince = chunk.reduce<number | null>((earliest, item) => (item.failingSince === null ? earliest : Math.min(earliest ?? item.failingSince, item.failingSince)), null);
     const step = decideRetry(failure, { attempt, maxWaitMs: options.maxInProcessWaitMs, refreshed: context.refreshed, rebootstrapped: context.rebootstrapped.has(chunk), queued: true, failingSince, now, random: options.random }, policy);

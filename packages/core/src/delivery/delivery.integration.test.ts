@@ -202,6 +202,33 @@ describe('delivery against the emulator over HTTP', () => {
     }, 30_000);
   });
 
+  describe('writes HubSpot applies late', () => {
+    it('reads back contacts after a timed-out upsert and pushes the latest again if an abandoned older write landed last', async () => {
+      const quick = createTestIntegration(database.db, emulator, { requestTimeoutMs: 1_000, retry: { baseDelayMs: 20, maxDelayMs: 100 } });
+      try {
+        const older = completedInvite(orgId, 1);
+        const newer = completedInvite(orgId, 1, { id: 'inv_retake', updatedAt: '2026-06-01T00:00:00.000Z', completedAt: '2026-06-01T00:00:00.000Z' });
+        await quick.enqueue(older);
+        // The first upsert is answered after 3 s: the kit gave up at 1 s and retried by then.
+        emulator.setFaults([{ route: 'contacts.batchUpsert', latencyMs: 3_000, times: 1 }]);
+        await quick.drain();
+        await quick.enqueue(newer);
+        await quick.drain();
+        const [row] = await database.db('hubspot_outbox').where({ org_id: orgId });
+        expect(row.verify_at).not.toBeNull();
+        // Wait until the abandoned request must have landed and the read-back is due (2 × timeout).
+        await new Promise((resolve) => setTimeout(resolve, 3_500));
+        await quick.drain();
+        expect(routeCount('contacts.batchRead')).toBeGreaterThanOrEqual(1);
+        expect(emulator.contact(HUB, older.email)?.properties.jc_invitation_id).toBe('inv_retake');
+        const [after] = await database.db('hubspot_outbox').where({ org_id: orgId });
+        expect(after).toMatchObject({ status: 'done', invite_id: 'inv_retake', verify_at: null });
+      } finally {
+        await quick.close();
+      }
+    }, 30_000);
+  });
+
   describe('transient failures', () => {
     it('rides out a 429 storm', async () => {
       emulator.setFaults([{ route: 'contacts.batchUpsert', kind: 429, times: 3 }]);

@@ -12,6 +12,7 @@ import { appendSyncLog } from '../storage/sync-log-repository.js';
 import type { BootstrapRunner } from './bootstrap-runner.js';
 import { MAX_BATCH_SIZE, type ContactDelivery, type DeliveryItem, type PortalSession } from './contact-delivery.js';
 import type { RateLimiterRegistry } from './portal-rate-limiter.js';
+import type { ReadBack } from './read-back.js';
 import type { OutcomeSettler } from './settle-outcomes.js';
 
 /** Rows one worker claims per round for one org: ten full batches. */
@@ -39,6 +40,7 @@ export interface DrainDeps {
   tokens: TokenKeeper;
   bootstrap: BootstrapRunner;
   settle: OutcomeSettler;
+  readBack: ReadBack;
 }
 
 /**
@@ -100,6 +102,8 @@ export function createDrain(ctx: IntegrationContext, deps: DrainDeps) {
     const active = new Map<string, number>();
     const failures: unknown[] = [];
     let progressed: boolean;
+    // Contacts whose history has a timed-out send are checked first: a stale one is queued again now.
+    if (!signal.aborted) await deps.readBack(signal);
 
     /** One claim of one org; returns whether that org probably has more due rows. */
     const drainOnce = async (orgId: string): Promise<boolean> => {

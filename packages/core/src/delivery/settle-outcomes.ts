@@ -3,7 +3,7 @@ import { PROBLEMS_A_PUSH_DOES_NOT_CLEAR, type ConnectionProblem, type Connection
 import type { IntegrationContext } from '../integration/integration-context.js';
 import type { DrainResult } from '../integration/types.js';
 import { getConnection, updateConnection } from '../storage/connections-repository.js';
-import { deferRows, markFailed, markManyPushed, releaseLease, reschedule } from '../storage/outbox-repository.js';
+import { deferRows, markFailed, markManyPushed, releaseLease, reschedule, scheduleReadBack } from '../storage/outbox-repository.js';
 import type { OutboxRow } from '../storage/rows.js';
 import { appendSyncLog } from '../storage/sync-log-repository.js';
 import type { DeliveryError, DeliveryOutcome } from './contact-delivery.js';
@@ -41,8 +41,10 @@ export function createOutcomeSettler(ctx: IntegrationContext, deps: { connection
       createdAt: at,
     });
 
+    const uncertain: string[] = [];
     for (const outcome of outcomes) {
       const row = rowsById.get(outcome.key)!;
+      if (outcome.uncertain) uncertain.push(row.id);
       const guard = { id: row.id, version: row.version, workerId };
       switch (outcome.status) {
         case 'pushed':
@@ -88,6 +90,9 @@ export function createOutcomeSettler(ctx: IntegrationContext, deps: { connection
       if (releasedNow.length > 0) await releaseLease(trx, { ids: releasedNow, workerId });
       for (const [retryAt, group] of deferred) await deferRows(trx, { ids: group.ids, workerId, nextAttemptAt: new Date(retryAt), error: group.error, now: at });
       if (log.length > 0) await appendSyncLog(trx, log);
+      // A request that timed out may still be applied by HubSpot after a newer one: read these
+      // contacts back once that can no longer happen (see read-back.ts).
+      if (uncertain.length > 0) await scheduleReadBack(trx, uncertain, new Date(at.getTime() + ctx.settings.readBackAfterMs));
     });
 
     const problem = (error: DeliveryError): ConnectionProblem => ({ code: error.code, message: error.message, details: error.details });

@@ -55,6 +55,11 @@ export interface UpsertResponse {
   errors?: Array<{ status?: string; category?: string; message?: string; context?: Record<string, string[]>; subCategory?: string }>;
 }
 
+export interface ReadContactsResponse {
+  status: string;
+  results: Array<{ id: string; properties: Record<string, string | null> }>;
+}
+
 export interface CallOptions {
   signal?: AbortSignal;
 }
@@ -66,6 +71,8 @@ export interface CrmApi {
   listProperties(accessToken: string, options?: CallOptions): Promise<HubSpotResponse<HubSpotProperty[]>>;
   createProperty(accessToken: string, property: object, options?: CallOptions): Promise<HubSpotResponse<HubSpotProperty>>;
   batchUpsertContacts(accessToken: string, inputs: UpsertInput[], options?: CallOptions): Promise<HubSpotResponse<UpsertResponse>>;
+  /** Reads contacts by email (at most 100): what HubSpot holds now, for the read-back after a timeout. */
+  batchReadContactsByEmail(accessToken: string, emails: string[], properties: string[], options?: CallOptions): Promise<HubSpotResponse<ReadContactsResponse>>;
   /** Closes pooled sockets. */
   close(): void;
 }
@@ -219,6 +226,10 @@ export function createCrmApi(options: CrmApiOptions): CrmApi {
       return call(signal, () => clientFor(accessToken).coreApi.createWithHttpInfo(OBJECT_TYPE, property as never, withClientMiddleware as never)) as Promise<
         HubSpotResponse<HubSpotProperty>
       >;
+    },
+    async batchReadContactsByEmail(accessToken, emails, properties, { signal } = {}) {
+      const body = { inputs: emails.map((id) => ({ id })), idProperty: 'email', properties, propertiesWithHistory: [] };
+      return call(signal, () => clientFor(accessToken).batchApi.readWithHttpInfo(body as never, false, withClientMiddleware as never)) as Promise<HubSpotResponse<ReadContactsResponse>>;
     },
     async batchUpsertContacts(accessToken, inputs, { signal } = {}) {
       return call(signal, () => clientFor(accessToken).batchApi.upsertWithHttpInfo({ inputs } as never, withClientMiddleware as never)) as Promise<

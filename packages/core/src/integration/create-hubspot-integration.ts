@@ -8,6 +8,7 @@ import { createContactDelivery } from '../delivery/contact-delivery.js';
 import { createDispatcher } from '../delivery/dispatcher.js';
 import { createDrain } from '../delivery/drain.js';
 import { createCallRunner } from '../delivery/hubspot-call-runner.js';
+import { createReadBack } from '../delivery/read-back.js';
 import { DEFAULT_PORTAL_RATE_LIMIT, RateLimiterRegistry } from '../delivery/portal-rate-limiter.js';
 import { createPortalBudget } from '../budget/postgres-portal-budget.js';
 import { createOutcomeSettler } from '../delivery/settle-outcomes.js';
@@ -66,7 +67,8 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
   const callRunnerFor = createCallRunner(ctx, { limiters, tokens });
   const bootstrap = createBootstrapRunner(ctx, { crm, callRunnerFor, connectionState });
   const delivery = createContactDelivery({ crm, clock, sleep: ctx.sleep, random: ctx.random, logger, policy: settings.retryPolicy, maxInProcessWaitMs: settings.deliveryMaxWaitMs });
-  const drain = createDrain(ctx, { delivery, limiters, tokens, bootstrap, settle: createOutcomeSettler(ctx, { connectionState }) });
+  const readBack = createReadBack(ctx, { crm, limiters, tokens });
+  const drain = createDrain(ctx, { delivery, limiters, tokens, bootstrap, settle: createOutcomeSettler(ctx, { connectionState }), readBack });
   const dispatcher = createDispatcher(ctx, drain);
   const nudge = dispatcher.nudge;
   const connect = createConnectFlow(ctx, { oauth, cipher, tokens, bootstrap, nudge });

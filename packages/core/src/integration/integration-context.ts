@@ -45,6 +45,11 @@ export interface IntegrationSettings {
   deliveryMaxWaitMs: number;
   /** Longest wait an admin's request (resync) spends on a retry before answering. */
   requestMaxWaitMs: number;
+  /**
+   * How long after a timed-out upsert its contacts are read back: by then an abandoned request has
+   * been applied or dropped. Twice the request timeout.
+   */
+  readBackAfterMs: number;
   rateLimit: { maxRequests?: number; intervalMs?: number };
 }
 
@@ -95,6 +100,7 @@ export function resolveIntegrationContext(options: HubSpotIntegrationOptions, sh
       },
       deliveryMaxWaitMs: 2_000,
       requestMaxWaitMs: 2_000,
+      readBackAfterMs: 2 * (options.requestTimeoutMs ?? 30_000),
       rateLimit: { maxRequests: options.rateLimit?.maxRequests, intervalMs: options.rateLimit?.intervalMs },
     },
   };

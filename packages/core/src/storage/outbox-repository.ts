@@ -273,6 +273,50 @@ export async function markFailed(
   );
 }
 
+/** Marks rows to be read back from HubSpot at `at` (the later of an existing and the new time). */
+export async function scheduleReadBack(db: Db, ids: readonly string[], at: Date): Promise<number> {
+  const valid = ids.filter(isRowId);
+  if (valid.length === 0) return 0;
+  return execute(db, `UPDATE ${TABLE} SET verify_at = GREATEST(COALESCE(verify_at, ?), ?) WHERE id IN (${placeholders(valid.length)})`, [at, at, ...valid]);
+}
+
+/**
+ * Takes up to `limit` done rows whose read-back is due, of connected orgs, pushing their due time
+ * `holdMs` ahead so another process does not read the same ones meanwhile.
+ */
+export async function claimReadBacks(db: Db, input: { now: Date; holdMs: number; limit: number }): Promise<OutboxRow[]> {
+  const rows = await queryRows<OutboxDbRow>(
+    db,
+    `UPDATE ${TABLE} AS t SET verify_at = ?
+     FROM (
+       SELECT o.id FROM ${TABLE} AS o
+       JOIN hubspot_connections AS c ON c.org_id = o.org_id AND c.status = 'connected'
+       WHERE o.verify_at IS NOT NULL AND o.verify_at <= ? AND o.status = 'done'
+       ORDER BY o.verify_at LIMIT ?
+       FOR UPDATE OF o SKIP LOCKED
+     ) AS due
+     WHERE t.id = due.id
+     RETURNING t.*`,
+    [new Date(input.now.getTime() + input.holdMs), input.now, input.limit],
+  );
+  return rows.map(toOutboxRow);
+}
+
+/** After a read-back: matched rows are cleared, mismatched ones go back to the queue to be pushed again. */
+export async function settleReadBacks(db: Db, input: { matched: readonly string[]; stale: readonly string[]; now: Date }): Promise<void> {
+  const matched = input.matched.filter(isRowId);
+  const stale = input.stale.filter(isRowId);
+  if (matched.length > 0) await execute(db, `UPDATE ${TABLE} SET verify_at = NULL WHERE id IN (${placeholders(matched.length)}) AND status = 'done'`, matched);
+  if (stale.length > 0) {
+    await execute(
+      db,
+      `UPDATE ${TABLE} SET verify_at = NULL, status = 'pending', version = version + 1, attempts = 0, next_attempt_at = ?, updated_at = ?
+       WHERE id IN (${placeholders(stale.length)}) AND status = 'done'`,
+      [input.now, input.now, ...stale],
+    );
+  }
+}
+
 /** Returns leased rows this worker did not attempt (held org, aborted drain) to the queue as they were. */
 export async function releaseLease(db: Db, input: { ids: readonly string[]; workerId: string }): Promise<number> {
   const ids = input.ids.filter(isRowId);
