@@ -18,7 +18,7 @@ export async function reencryptTokens(ctx: IntegrationContext, cipher: TokenCiph
   const report: ReencryptTokensReport = { scanned: 0, reencrypted: 0, alreadyCurrent: 0, failed: 0 };
   const rows = (await ctx
     .db('hubspot_connections')
-    .where((query) => query.whereNotNull('access_token_enc').orWhereNotNull('refresh_token_enc'))
+    .whereRaw('access_token_enc IS NOT NULL OR refresh_token_enc IS NOT NULL')
     .orderBy('org_id')
     .select('org_id')) as Array<{ org_id: string }>;
   for (const { org_id: orgId } of rows) {
