@@ -7,6 +7,7 @@ import { ERROR_CODES, HubSpotKitError, type ErrorDetails, type HubSpotKitErrorCo
 import type { FailureItem, FailurePage } from '../integration/types.js';
 import { normalizeEmail } from '../mapping/map-invite.js';
 import { sanitizeErrorDetails, sanitizeErrorMessage, toCount, toDate, toErrorCodeOrInternal } from './rows.js';
+import type { Knex } from 'knex';
 import { execute, isRowId, placeholders, queryRows, type Db } from './sql.js';
 
 const INVALID = 'hubspot_invalid_snapshots';
@@ -75,6 +76,18 @@ export async function supersedeInvalidSnapshots(db: Db, input: { orgId: string; 
     input.inviteId,
     input.upTo,
   ]);
+}
+
+/** `supersedeInvalidSnapshots` for a page of valid snapshots, in one statement. */
+export async function supersedeInvalidSnapshotsMany(db: Db, items: ReadonlyArray<{ orgId: string; email: string; inviteId: string; upTo: Date }>): Promise<number> {
+  if (items.length === 0) return 0;
+  return execute(
+    db,
+    `DELETE FROM ${INVALID} AS i
+     USING unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[]) AS v(org_id, email, invite_id, up_to)
+     WHERE i.org_id = v.org_id AND i.email = v.email AND i.invite_id = v.invite_id AND i.invite_updated_at <= v.up_to`,
+    [items.map((item) => item.orgId), items.map((item) => normalizeEmail(item.email)), items.map((item) => item.inviteId), items.map((item) => item.upTo.toISOString())] as unknown as Knex.RawBinding[],
+  );
 }
 
 interface FailureDbRow {

@@ -4,6 +4,7 @@ import * as createHubSpotTables from './migrations/001-create-hubspot-tables.js'
 import * as structuredErrors from './migrations/002-structured-errors.js';
 import * as portalBudget from './migrations/003-portal-budget.js';
 import * as invalidSnapshotsAndChecks from './migrations/004-invalid-snapshots-and-checks.js';
+import * as backfill from './migrations/005-backfill.js';
 
 /** Core's own bookkeeping tables, so the host's knex migrations never see (or clash with) ours. */
 export const MIGRATIONS_TABLE = 'hubspot_knex_migrations';
@@ -25,6 +26,7 @@ const MIGRATIONS: readonly HubSpotMigration[] = [
   { name: '002_structured_errors', migration: structuredErrors },
   { name: '003_portal_budget', migration: portalBudget },
   { name: '004_invalid_snapshots_and_checks', migration: invalidSnapshotsAndChecks },
+  { name: '005_backfill', migration: backfill },
 ];
 
 export const hubspotMigrationSource: Knex.MigrationSource<HubSpotMigration> = {

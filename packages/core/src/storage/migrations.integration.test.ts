@@ -14,10 +14,12 @@ import {
 import { queryRows } from './sql.js';
 
 const CORE_TABLES = [
+  'hubspot_backfills',
   'hubspot_connections',
   'hubspot_invalid_snapshots',
   'hubspot_oauth_states',
   'hubspot_outbox',
+  'hubspot_portal_budget_slots',
   'hubspot_sync_log',
   'hubspot_webhook_events',
 ];

@@ -17,6 +17,7 @@ import {
   releaseLease,
   reschedule,
   upsertSnapshot,
+  upsertSnapshots,
 } from './outbox-repository.js';
 import { listFailures, retryFailedRows } from './failures-repository.js';
 import type { OutboxRow } from './rows.js';
@@ -495,5 +496,38 @@ describeEachBackend('outbox: queue counts, failures and retry', (backend) => {
     expect(await countQueue(backend.db, orgId)).toEqual({ pending: 4, failed: 0, held: 0 });
     expect((await getOutboxRow(backend.db, orgId, b.id))?.status).toBe('pending');
     expect((await getOutboxRow(backend.db, orgId, c.id))?.nextAttemptAt).toEqual(at(60));
+  });
+});
+
+describeEachBackend('outbox: upsertSnapshots (a page at a time)', (backend) => {
+  it('applies the same rules as one-at-a-time enqueues, in a page with new, better, worse and repeated candidates', async () => {
+    const orgId = uniqueOrgId();
+    await seedConnection(backend.db, orgId);
+    const existing = await insert(backend.db, snapshotInput(orgId, { email: 'old@x.io', inviteId: 'inv_old', snapshot: 'partial', inviteUpdatedAt: at(10) }));
+    await insert(backend.db, snapshotInput(orgId, { email: 'done@x.io', inviteId: 'inv_done', snapshot: 'completed', inviteUpdatedAt: at(10) }));
+    const result = await upsertSnapshots(
+      backend.db,
+      [
+        snapshotInput(orgId, { email: 'New@X.io ', inviteId: 'inv_new' }),
+        snapshotInput(orgId, { email: 'old@x.io', inviteId: 'inv_old', snapshot: 'completed', inviteUpdatedAt: at(5) }),
+        snapshotInput(orgId, { email: 'done@x.io', inviteId: 'inv_done', snapshot: 'partial', inviteUpdatedAt: at(20) }),
+        snapshotInput(orgId, { email: 'new@x.io', inviteId: 'inv_new', snapshot: 'completed', inviteUpdatedAt: at(30) }),
+      ],
+      at(40),
+      { priority: 1 },
+    );
+    expect(result).toEqual({ inserted: 1, replaced: 2, carried: 0, ignored: 1 });
+    expect(await getOutboxRowByEmail(backend.db, orgId, 'old@x.io')).toMatchObject({ id: existing.id, snapshot: 'completed', version: 2, status: 'pending', priority: 0 });
+    expect(await getOutboxRowByEmail(backend.db, orgId, 'done@x.io')).toMatchObject({ snapshot: 'completed', version: 1 });
+    expect(await getOutboxRowByEmail(backend.db, orgId, 'new@x.io')).toMatchObject({ inviteId: 'inv_new', snapshot: 'completed', inviteUpdatedAt: at(30), priority: 1 });
+  });
+
+  it('claims live rows before backfilled ones', async () => {
+    const orgId = uniqueOrgId();
+    await seedConnection(backend.db, orgId);
+    await upsertSnapshots(backend.db, [snapshotInput(orgId, { email: 'b1@x.io' }), snapshotInput(orgId, { email: 'b2@x.io' })], at(0), { priority: 1 });
+    const live = await insert(backend.db, snapshotInput(orgId, { email: 'live@x.io' }), at(5));
+    const [first] = await claim(backend.db, orgId, 'w1', at(10), 1);
+    expect(first?.id).toBe(live.id);
   });
 });

@@ -78,18 +78,18 @@ export type UpsertSnapshotResult =
  * existing one is decided under the row's lock (SELECT … FOR UPDATE), so concurrent enqueues of the
  * same candidate serialise and each is judged against the committed winner.
  */
-export async function upsertSnapshot(db: Db, input: SnapshotInput, now: Date, policy: MergePolicy = 'latest-per-test'): Promise<UpsertSnapshotResult> {
+export async function upsertSnapshot(db: Db, input: SnapshotInput, now: Date, policy: MergePolicy = 'latest-per-test', priority: 0 | 1 = 0): Promise<UpsertSnapshotResult> {
   const email = normalizeEmail(input.email);
   const payload = JSON.stringify(input.payload ?? null);
   const inserted = await queryRows<OutboxDbRow>(
     db,
     `INSERT INTO ${TABLE} (
        org_id, email, invite_id, snapshot, invite_updated_at, payload, status, version, attempts,
-       next_attempt_at, enqueued_at, created_at, updated_at
-     ) VALUES (?, ?, ?, ?, ?, CAST(? AS jsonb), 'pending', 1, 0, ?, ?, ?, ?)
+       next_attempt_at, priority, enqueued_at, created_at, updated_at
+     ) VALUES (?, ?, ?, ?, ?, CAST(? AS jsonb), 'pending', 1, 0, ?, ?, ?, ?, ?)
      ON CONFLICT (org_id, email) DO NOTHING
      RETURNING *`,
-    [input.orgId, email, input.inviteId, input.snapshot, input.inviteUpdatedAt, payload, now, now, now, now],
+    [input.orgId, email, input.inviteId, input.snapshot, input.inviteUpdatedAt, payload, now, priority, now, now, now],
   );
   if (inserted[0] !== undefined) return { outcome: 'inserted', row: toOutboxRow(inserted[0]) };
 
@@ -105,6 +105,7 @@ export async function upsertSnapshot(db: Db, input: SnapshotInput, now: Date, po
       trx,
       `UPDATE ${TABLE} SET
          invite_id = ?, snapshot = ?, invite_updated_at = ?, payload = CAST(? AS jsonb), carried = CAST(? AS jsonb),
+         priority = CASE WHEN status = 'pending' THEN LEAST(priority, ?) ELSE ? END,
          status = 'pending', version = version + 1, attempts = 0, next_attempt_at = ?,
          last_error_code = NULL, last_error_message = NULL, last_error_details = NULL, failing_since = NULL,
          enqueued_at = ?, updated_at = ?
@@ -116,6 +117,8 @@ export async function upsertSnapshot(db: Db, input: SnapshotInput, now: Date, po
         replacing ? input.inviteUpdatedAt : existing.inviteUpdatedAt,
         replacing ? payload : JSON.stringify(existing.payload ?? null),
         JSON.stringify(decision.carried),
+        priority,
+        priority,
         now,
         now,
         now,
@@ -124,6 +127,135 @@ export async function upsertSnapshot(db: Db, input: SnapshotInput, now: Date, po
     );
     return { outcome: replacing ? 'replaced' : 'carried', row: toOutboxRow(rows[0]!) } as const;
   });
+}
+
+export interface BatchUpsertResult {
+  inserted: number;
+  replaced: number;
+  carried: number;
+  ignored: number;
+}
+
+/**
+ * `upsertSnapshot` for a page of snapshots (the backfill, the nightly sweep): the same rules, in a
+ * few statements per page instead of one round trip per invite. New candidates are one
+ * INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING; the existing ones are locked together
+ * (SELECT … FOR UPDATE), decided by `decideSnapshotMerge` one by one, and written in one UPDATE.
+ * `priority` 1 marks backfilled rows: claims take live rows (0) first. A replacement keeps the
+ * lower of the two priorities, so a live row never sinks behind a backfill.
+ */
+export async function upsertSnapshots(db: Db, inputs: readonly SnapshotInput[], now: Date, options: { policy?: MergePolicy; priority?: 0 | 1 } = {}): Promise<BatchUpsertResult> {
+  const result: BatchUpsertResult = { inserted: 0, replaced: 0, carried: 0, ignored: 0 };
+  if (inputs.length === 0) return result;
+  const policy = options.policy ?? 'latest-per-test';
+  const priority = options.priority ?? 0;
+  // One snapshot per candidate in a page; a second one for the same candidate goes through the
+  // single path afterwards, judged against the first.
+  const firsts = new Map<string, SnapshotInput>();
+  const repeats: SnapshotInput[] = [];
+  for (const input of inputs) {
+    const key = `${input.orgId}\u0000${normalizeEmail(input.email)}`;
+    if (firsts.has(key)) repeats.push(input);
+    else firsts.set(key, { ...input, email: normalizeEmail(input.email) });
+  }
+  const page = [...firsts.values()];
+  const inserted = await queryRows<{ org_id: string; email: string }>(
+    db,
+    `INSERT INTO ${TABLE} (
+       org_id, email, invite_id, snapshot, invite_updated_at, payload, status, version, attempts,
+       next_attempt_at, priority, enqueued_at, created_at, updated_at
+     )
+     SELECT u.org_id, u.email, u.invite_id, u.snapshot, u.invite_updated_at, u.payload::jsonb, 'pending', 1, 0, ?, ?, ?, ?, ?
+     FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[]) AS u(org_id, email, invite_id, snapshot, invite_updated_at, payload)
+     ON CONFLICT (org_id, email) DO NOTHING
+     RETURNING org_id, email`,
+    [
+      now,
+      priority,
+      now,
+      now,
+      now,
+      page.map((input) => input.orgId),
+      page.map((input) => input.email),
+      page.map((input) => input.inviteId),
+      page.map((input) => input.snapshot),
+      page.map((input) => input.inviteUpdatedAt.toISOString()),
+      page.map((input) => JSON.stringify(input.payload ?? null)),
+    ] as unknown as Knex.RawBinding[],
+  );
+  result.inserted = inserted.length;
+  const done = new Set(inserted.map((row) => `${row.org_id}\u0000${row.email}`));
+  const existing = page.filter((input) => !done.has(`${input.orgId}\u0000${input.email}`));
+  if (existing.length > 0) {
+    await inTransaction(db, async (trx) => {
+      const locked = await queryRows<OutboxDbRow>(
+        trx,
+        `SELECT o.* FROM ${TABLE} AS o
+         JOIN unnest(?::text[], ?::text[]) AS k(org_id, email) ON k.org_id = o.org_id AND k.email = o.email
+         ORDER BY o.id
+         FOR UPDATE OF o`,
+        [existing.map((input) => input.orgId), existing.map((input) => input.email)] as unknown as Knex.RawBinding[],
+      );
+      const rows = new Map(locked.map((row) => [`${row.org_id}\u0000${row.email}`, toOutboxRow(row)]));
+      const updates: Array<{ id: string; inviteId: string; snapshot: string; inviteUpdatedAt: Date; payload: string; carried: string; priority: number }> = [];
+      for (const input of existing) {
+        const row = rows.get(`${input.orgId}\u0000${input.email}`);
+        if (!row) {
+          result.ignored += 1;
+          continue;
+        }
+        const decision = decideSnapshotMerge(row, input, policy);
+        if (decision.action === 'ignore') {
+          result.ignored += 1;
+          continue;
+        }
+        const replacing = decision.action === 'replace';
+        if (replacing) result.replaced += 1;
+        else result.carried += 1;
+        updates.push({
+          id: row.id,
+          inviteId: replacing ? input.inviteId : row.inviteId,
+          snapshot: replacing ? input.snapshot : row.snapshot,
+          inviteUpdatedAt: replacing ? input.inviteUpdatedAt : row.inviteUpdatedAt,
+          payload: JSON.stringify((replacing ? input.payload : row.payload) ?? null),
+          carried: JSON.stringify(decision.carried),
+          // A row that is waiting as live stays live; a done row re-queued by a backfill is backfill work.
+          priority: row.status === 'pending' ? Math.min(row.priority, priority) : priority,
+        });
+      }
+      if (updates.length === 0) return;
+      await execute(
+        trx,
+        `UPDATE ${TABLE} AS t SET
+           invite_id = v.invite_id, snapshot = v.snapshot, invite_updated_at = v.invite_updated_at, payload = v.payload::jsonb,
+           carried = v.carried::jsonb, priority = v.priority, status = 'pending', version = t.version + 1, attempts = 0,
+           next_attempt_at = ?, last_error_code = NULL, last_error_message = NULL, last_error_details = NULL, failing_since = NULL,
+           enqueued_at = ?, updated_at = ?
+         FROM unnest(?::bigint[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::smallint[])
+           AS v(id, invite_id, snapshot, invite_updated_at, payload, carried, priority)
+         WHERE t.id = v.id`,
+        [
+          now,
+          now,
+          now,
+          updates.map((update) => update.id),
+          updates.map((update) => update.inviteId),
+          updates.map((update) => update.snapshot),
+          updates.map((update) => update.inviteUpdatedAt.toISOString()),
+          updates.map((update) => update.payload),
+          updates.map((update) => update.carried),
+          updates.map((update) => update.priority),
+        ] as unknown as Knex.RawBinding[],
+      );
+    });
+  }
+  for (const input of repeats) {
+    const single = await upsertSnapshot(db, input, now, policy, priority);
+    if (single.outcome === 'ignored') result.ignored += 1;
+    else if (single.outcome === 'carried') result.carried += 1;
+    else result.replaced += 1;
+  }
+  return result;
 }
 
 export interface ClaimOptions {
@@ -150,7 +282,7 @@ export async function claimDueRows(db: Db, options: ClaimOptions): Promise<Outbo
      SET lease_owner = ?, lease_expires_at = ?
      FROM (
        SELECT o.id ${PENDING_OF_CONNECTED} ${DUE} ${orgFilter(options.orgId)}
-       ORDER BY o.next_attempt_at, o.id
+       ORDER BY o.priority, o.next_attempt_at, o.id
        LIMIT ?
        FOR UPDATE OF o SKIP LOCKED
      ) AS due

@@ -247,6 +247,7 @@ export interface OutboxDbRow {
   failing_since: DbTime | null;
   verify_at: DbTime | null;
   carried: unknown;
+  priority: DbInteger;
   hubspot_contact_id: string | null;
   pushed_at: DbTime | null;
   enqueued_at: DbTime;
@@ -281,6 +282,8 @@ export interface OutboxRow {
   verifyAt: Date | null;
   /** Finished tests of earlier invites this row's push must still carry (`latest-per-test`). */
   carried: CarriedTest[];
+  /** 0 live, 1 backfill: claims take live rows first. */
+  priority: number;
   hubspotContactId: string | null;
   pushedAt: Date | null;
   /** When the current snapshot arrived (or was retried): the start of its wait. */
@@ -310,6 +313,7 @@ export function toOutboxRow(row: OutboxDbRow): OutboxRow {
     lastErrorDetails: row.last_error_details == null ? null : ((parseJson(row.last_error_details) ?? null) as ErrorDetails | null),
     failingSince: toDateOrNull(row.failing_since),
     verifyAt: toDateOrNull(row.verify_at),
+    priority: toNumber(row.priority ?? 0),
     carried: (() => {
       const parsed = parseJson(row.carried);
       return Array.isArray(parsed) ? (parsed as CarriedTest[]) : [];
