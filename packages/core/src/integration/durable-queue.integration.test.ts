@@ -13,6 +13,7 @@ import {
   createTestIntegration,
   partialInvite,
   startTestEmulator,
+  TEST_BROWSER_NONCE,
   type MovableClock,
 } from '../test-support/integration-harness.js';
 import { describeEachBackend } from '../test-support/test-databases.js';
@@ -20,6 +21,8 @@ import type { HubSpotIntegration } from './types.js';
 
 const HUB = 1001;
 const OTHER_HUB = 1002;
+
+const signedInAs = (orgId: string) => ({ expectedOrgId: orgId, expectedUserId: 'u1', browserNonce: TEST_BROWSER_NONCE });
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
   try {
@@ -63,20 +66,20 @@ describeEachBackend('the durable integration', (backend) => {
 
   describe('OAuth', () => {
     it('asks for the five scopes with a single-use state and stores the connection', async () => {
-      const url = new URL(await integration.connectUrl({ orgId, userId: 'u1' }));
+      const url = new URL(await integration.connectUrl({ orgId, userId: 'u1', browserNonce: TEST_BROWSER_NONCE }));
       expect(url.origin + url.pathname).toBe(`${emulator.url}/oauth/authorize`);
       expect(url.searchParams.get('scope')!.split(' ').sort()).toEqual(
         ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.schemas.contacts.read', 'crm.schemas.contacts.write', 'oauth'],
       );
       const state = url.searchParams.get('state')!;
       const consent = emulator.authorize({ redirectUri: url.searchParams.get('redirect_uri')!, scope: url.searchParams.get('scope')!, state, hubId: HUB });
-      const result = await integration.completeOAuth({ code: consent.code!, state });
+      const result = await integration.completeOAuth({ code: consent.code!, state, ...signedInAs(orgId) });
       expect(result).toMatchObject({ orgId, userId: 'u1', portal: { id: HUB, domain: 'acme-demo.hubspot.com' }, reconnected: false });
       expect(result.bootstrap.ok).toBe(true);
       const status = await integration.status(orgId);
       expect(status).toMatchObject({ status: 'connected', portal: { id: HUB }, connectedBy: 'admin@acme-demo.com', lastError: null, bootstrap: { ok: true } });
       // Replayed state: refused.
-      await expectCode(integration.completeOAuth({ code: consent.code!, state }), 'OAUTH_STATE_INVALID');
+      await expectCode(integration.completeOAuth({ code: consent.code!, state, ...signedInAs(orgId) }), 'OAUTH_STATE_INVALID');
     });
 
     it('stores tokens encrypted and never in the sync log', async () => {
@@ -95,24 +98,24 @@ describeEachBackend('the durable integration', (backend) => {
     });
 
     it('refuses forged, expired and denied callbacks', async () => {
-      await expectCode(integration.completeOAuth({ code: 'x', state: 'forged' }), 'OAUTH_STATE_INVALID');
-      await expectCode(integration.completeOAuth({ code: 'x', state: null }), 'OAUTH_STATE_INVALID');
-      const expiring = new URL(await integration.connectUrl({ orgId, userId: 'u1' })).searchParams.get('state')!;
+      await expectCode(integration.completeOAuth({ code: 'x', state: 'forged', ...signedInAs(orgId) }), 'OAUTH_STATE_INVALID');
+      await expectCode(integration.completeOAuth({ code: 'x', state: null, ...signedInAs(orgId) }), 'OAUTH_STATE_INVALID');
+      const expiring = new URL(await integration.connectUrl({ orgId, userId: 'u1', browserNonce: TEST_BROWSER_NONCE })).searchParams.get('state')!;
       clock.advance(11 * 60_000);
-      await expectCode(integration.completeOAuth({ code: 'x', state: expiring }), 'OAUTH_STATE_EXPIRED');
-      const denied = new URL(await integration.connectUrl({ orgId, userId: 'u1' })).searchParams.get('state')!;
-      await expectCode(integration.completeOAuth({ error: 'access_denied', state: denied }), 'OAUTH_DENIED');
+      await expectCode(integration.completeOAuth({ code: 'x', state: expiring, ...signedInAs(orgId) }), 'OAUTH_STATE_EXPIRED');
+      const denied = new URL(await integration.connectUrl({ orgId, userId: 'u1', browserNonce: TEST_BROWSER_NONCE })).searchParams.get('state')!;
+      await expectCode(integration.completeOAuth({ error: 'access_denied', state: denied, ...signedInAs(orgId) }), 'OAUTH_DENIED');
       expect((await integration.status(orgId)).status).toBe('not_connected');
     });
 
     it('refuses and spends a state minted for another org before exchanging the code', async () => {
-      const url = new URL(await integration.connectUrl({ orgId, userId: 'u1' }));
+      const url = new URL(await integration.connectUrl({ orgId, userId: 'u1', browserNonce: TEST_BROWSER_NONCE }));
       const state = url.searchParams.get('state')!;
       const consent = emulator.authorize({ redirectUri: url.searchParams.get('redirect_uri')!, scope: url.searchParams.get('scope')!, state, hubId: HUB });
       const tokenCalls = emulator.counters().totals.byRoute['oauth.token']?.requests ?? 0;
-      await expectCode(integration.completeOAuth({ code: consent.code!, state, expectedOrgId: 'someone-elses-org' }), 'OAUTH_ORG_MISMATCH');
+      await expectCode(integration.completeOAuth({ code: consent.code!, state, expectedOrgId: 'someone-elses-org', expectedUserId: 'u1', browserNonce: TEST_BROWSER_NONCE }), 'OAUTH_ORG_MISMATCH');
       expect(emulator.counters().totals.byRoute['oauth.token']?.requests ?? 0).toBe(tokenCalls);
-      await expectCode(integration.completeOAuth({ code: consent.code!, state }), 'OAUTH_STATE_INVALID');
+      await expectCode(integration.completeOAuth({ code: consent.code!, state, ...signedInAs(orgId) }), 'OAUTH_STATE_INVALID');
       expect((await integration.status(orgId)).status).toBe('not_connected');
     });
 
@@ -197,17 +200,18 @@ describeEachBackend('the durable integration', (backend) => {
       await integration.enqueue(completedInvite(orgId, 1));
       await integration.drain();
       emulator.uninstall(HUB);
-      // Pushed a moment ago: nothing to check yet.
-      expect((await integration.maintain()).connections).toMatchObject({ mustReconnect: 0 });
+      // Pushed a moment ago: nothing to check yet. (Other tests' orgs share this database, so the
+      // assertions are about this org.)
+      await integration.maintain();
       expect((await integration.status(orgId)).status).toBe('connected');
       clock.advance(6 * 60_000);
-      const { connections } = await integration.maintain();
-      expect(connections).toMatchObject({ checked: 1, mustReconnect: 1 });
+      expect((await integration.maintain()).connections.mustReconnect).toBeGreaterThanOrEqual(1);
       expect((await integration.status(orgId)).status).toBe('must_reconnect');
-      expect(notifier.sent.map((notification) => notification.kind)).toEqual(['must_reconnect']);
+      const mine = () => notifier.sent.filter((notification) => notification.orgId === orgId).map((notification) => notification.kind);
+      expect(mine()).toEqual(['must_reconnect']);
       clock.advance(6 * 60_000);
-      expect((await integration.maintain()).connections.checked).toBe(0);
-      expect(notifier.sent).toHaveLength(1);
+      await integration.maintain();
+      expect(mine()).toEqual(['must_reconnect']);
     });
 
     it('a key that cannot decrypt the stored tokens is one clear problem, not a loop; the right key delivers', async () => {
@@ -221,7 +225,7 @@ describeEachBackend('the durable integration', (backend) => {
         const status = await wrongKey.status(orgId);
         expect(status).toMatchObject({ status: 'connected', lastError: { code: 'DECRYPTION_FAILED', retryable: false } });
         expect(JSON.stringify(status)).not.toMatch(/other|test/);
-        expect((await wrongKey.maintain()).connections).toMatchObject({ unreadable: 1 });
+        expect((await wrongKey.maintain()).connections.unreadable).toBeGreaterThanOrEqual(1);
         const [row] = await backend.db('hubspot_outbox').where({ org_id: orgId });
         expect(new Date(row.next_attempt_at).getTime()).toBeGreaterThan(clock.now() + 60_000);
       } finally {
