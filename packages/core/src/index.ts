@@ -47,6 +47,8 @@ export type {
   PropertyDrift,
   QueueCounts,
   RateLimitOptions,
+  ReencryptTokensOptions,
+  ReencryptTokensReport,
   RetryOptions,
   SweepPartialsOptions,
   SweepPartialsResult,
@@ -57,6 +59,7 @@ export type {
   WebhookResponse,
 } from './integration/types.js';
 export { createHubSpotIntegration } from './integration/create-hubspot-integration.js';
+export { MAX_FAILURE_IDS_PER_CALL } from './storage/failures-repository.js';
 
 export { DEFAULT_RETRY_POLICY, decideRetry } from './retry/retry-policy.js';
 export type { RetryContext, RetryFailure, RetryPolicyOptions, RetryStep } from './retry/retry-policy.js';

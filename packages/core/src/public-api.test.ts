@@ -11,6 +11,7 @@ describe('@jobcannon/hubspot-core public API', () => {
       'ERROR_CODES',
       'HubSpotKitError',
       'INVITE_STATUSES',
+      'MAX_FAILURE_IDS_PER_CALL',
       'MERGE_POLICIES',
       'PROPERTY_DEFINITIONS',
       'PROPERTY_GROUP',

@@ -68,6 +68,12 @@ describe('resync, failures, retry and disconnect (router + core + emulator + Pos
     expect(all).toEqual(['bad1@example.con', 'bad2@example.con', 'bad3@example.con']);
 
     expect((await get('/status').expect(200)).body.queue).toEqual({ pending: 0, failed: 3, held: 0 });
+    // HubSpot refused these addresses: a retry cannot help, so none is re-queued.
+    await post('/failures/retry', { ids: [item.id] }).expect(200, { retried: 0 });
+    await post('/failures/retry').expect(200, { retried: 0 });
+    expect((await get('/status')).body.queue).toMatchObject({ failed: 3 });
+    // Failures a retry can help (an outage that outlived the horizon) are re-queued.
+    await h.database.db('hubspot_outbox').where({ org_id: 'org-ops', status: 'failed' }).update({ last_error_code: 'RETRIES_EXHAUSTED' });
     await post('/failures/retry', { ids: [item.id] }).expect(200, { retried: 1 });
     expect((await get('/status')).body.queue).toMatchObject({ pending: 1, failed: 2 });
     expect((await get('/status')).body.syncing).toBe(true);

@@ -62,13 +62,21 @@ export const realSleep: Sleep = (ms, signal) =>
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** Longest string a log field keeps: one pathological error (a whole SQL statement) must not flood the log. */
+export const MAX_LOG_FIELD_LENGTH = 2_000;
+
+function capField(value: unknown): unknown {
+  return typeof value === 'string' && value.length > MAX_LOG_FIELD_LENGTH ? `${value.slice(0, MAX_LOG_FIELD_LENGTH - 1)}…` : value;
+}
+
 /** A logger that writes one JSON line per entry to stderr; hosts usually pass their own. */
 export function createConsoleLogger(level: 'debug' | 'info' | 'warn' | 'error' = 'info'): Logger {
   const order = ['debug', 'info', 'warn', 'error'] as const;
   const min = order.indexOf(level);
   const write = (entryLevel: (typeof order)[number]) => (message: string, fields?: LogFields) => {
     if (order.indexOf(entryLevel) < min) return;
-    process.stderr.write(`${JSON.stringify({ level: entryLevel, time: new Date().toISOString(), msg: message, ...fields })}\n`);
+    const capped = fields ? Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, capField(value)])) : {};
+    process.stderr.write(`${JSON.stringify({ level: entryLevel, time: new Date().toISOString(), msg: capField(message), ...capped })}\n`);
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
