@@ -35,6 +35,10 @@ export const ERROR_CODES = {
   /** HubSpot refused the refresh token (app uninstalled, access revoked): held until reconnect. */
   MUST_RECONNECT: define(409, false),
   PORTAL_MISMATCH: define(409, false),
+  /** The approved portal is already used by another organization: the admin must confirm (details.portalId, portalDomain, sharedWith). */
+  PORTAL_SHARED: define(409, false),
+  /** The approved portal is used by another organization and the host refuses shared portals. */
+  PORTAL_IN_USE: define(409, false),
   /** The connection lacks a scope the kit needs: a reconnect that approves it is the fix. */
   MISSING_SCOPES: define(400, false),
   OAUTH_STATE_INVALID: define(400, false),

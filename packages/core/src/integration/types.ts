@@ -71,6 +71,13 @@ export interface HubSpotIntegrationOptions {
    * clears them, so a Contact shows exactly one invite's state.
    */
   mergePolicy?: MergePolicy;
+  /**
+   * A portal another organization already uses (two JobCannon customers, one HubSpot account):
+   * `confirm` (default) asks the admin first (PORTAL_SHARED, then connect with `allowSharedPortal`),
+   * `allow` connects without asking, `refuse` never connects it (PORTAL_IN_USE). Disconnecting one
+   * org never uninstalls the app while another org still uses the portal.
+   */
+  sharedPortals?: 'confirm' | 'allow' | 'refuse';
   rateLimit?: RateLimitOptions;
   retry?: RetryOptions;
   /** How long a worker owns claimed rows before another may reclaim them. Default 60 s. */
@@ -150,9 +157,57 @@ export interface IntegrationStatusReport {
   lastSyncAt: string | null;
   lastError: LastError | null;
   queue: QueueCounts;
-  bootstrap: Pick<BootstrapReport, 'ok' | 'missing' | 'drift' | 'checkedAt'> | null;
+  bootstrap: Pick<BootstrapReport, 'ok' | 'missing' | 'drift' | 'checkedAt' | 'created' | 'groupCreated'> | null;
   /** True while rows are pending for a connected org (the widget polls while it is). */
   syncing: boolean;
+  /** The property setup after a connect runs in the background: its progress while it runs. */
+  setup: SetupProgress | null;
+  /** What the signed-in user may do (the router fills it from its `isAdmin`). */
+  permissions: { manage: boolean };
+  /** Candidates whose results are on a HubSpot contact. */
+  contactsSynced: number;
+  /** The last pushes (newest first, at most 20), each with a link to the contact in HubSpot. */
+  recentPushes: RecentPush[];
+  /** Links into the connected portal (null when not connected). */
+  links: { propertyGroup: string } | null;
+  /** Other organizations connected to the same portal (each writes its own candidates there). */
+  sharedWith: number;
+  /** The backfill of past results, when there is one. */
+  backfill: BackfillStatus | null;
+}
+
+export interface SetupProgress {
+  state: 'running' | 'done' | 'failed';
+  /** Properties checked or created so far, of `total` (the group counts as none). */
+  done: number;
+  total: number;
+}
+
+export interface RecentPush {
+  inviteId: string;
+  email: string;
+  outcome: 'created' | 'updated';
+  contactId: string | null;
+  /** The contact's page in HubSpot (portal's record URL), or null without a contact id. */
+  contactUrl: string | null;
+  at: string;
+}
+
+export interface BackfillStatus {
+  state: 'offered' | 'running' | 'cancelled' | 'done' | 'failed';
+  /** Past results the host counted (null until counted). */
+  total: number | null;
+  /** Read from the host's source and queued so far. */
+  enqueued: number;
+  /** Of the backfilled candidates: on HubSpot, failed, still waiting. */
+  pushed: number;
+  failed: number;
+  pending: number;
+  /** Backfilled contacts per second over the last minute, and the estimated end (null when unknown). */
+  ratePerSecond: number | null;
+  etaAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
 }
 
 export interface ConnectUrlOptions {
@@ -160,6 +215,8 @@ export interface ConnectUrlOptions {
   userId: string;
   /** The admin has confirmed that connecting a different portal than before is intended. */
   allowPortalChange?: boolean;
+  /** The admin has confirmed connecting a portal another organization already uses (`sharedPortals: 'confirm'`). */
+  allowSharedPortal?: boolean;
   /**
    * A random value (at least 22 characters, e.g. 32 random bytes in base64url) the host keeps in
    * the starting browser only (an HttpOnly cookie) and passes back to `completeOAuth`. Its hash is
@@ -192,7 +249,11 @@ export interface CompleteOAuthResult {
   userId: string;
   portal: PortalInfo;
   reconnected: boolean;
-  bootstrap: BootstrapReport;
+  /**
+   * The property setup, running in the background (the callback answers at once): resolves with
+   * its report, or with a not-ok report when it failed (the connection's problem says why). Never rejects.
+   */
+  setup: Promise<BootstrapReport>;
 }
 
 export type EnqueueOutcome =
@@ -328,7 +389,10 @@ export interface HubSpotIntegration {
   enqueue(invite: AssessmentInvite, trx?: Knex.Transaction): Promise<EnqueueOutcome>;
   connectUrl(options: ConnectUrlOptions): Promise<string>;
   completeOAuth(input: CompleteOAuthInput): Promise<CompleteOAuthResult>;
-  status(orgId: string): Promise<IntegrationStatusReport>;
+  /** `viewer.manage`: whether the signed-in user may manage the integration (default false). */
+  status(orgId: string, viewer?: { manage: boolean }): Promise<IntegrationStatusReport>;
+  /** Pushes what is waiting now (admins' Sync now): returns how many results are queued. */
+  syncNow(orgId: string): Promise<{ pending: number }>;
   resync(orgId: string): Promise<BootstrapReport>;
   disconnect(orgId: string): Promise<void>;
   failures(orgId: string, page?: { limit?: number; cursor?: string | null }): Promise<FailurePage>;

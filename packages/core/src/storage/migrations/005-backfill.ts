@@ -25,11 +25,14 @@ const UP: readonly string[] = [
     updated_at timestamptz NOT NULL
   )`,
   `ALTER TABLE hubspot_outbox ADD COLUMN priority smallint NOT NULL DEFAULT 0`,
+  // The admin confirmed connecting a portal another org uses (see `sharedPortals`).
+  `ALTER TABLE hubspot_oauth_states ADD COLUMN allow_shared_portal boolean NOT NULL DEFAULT false`,
   `DROP INDEX IF EXISTS hubspot_outbox_claim_idx`,
   `CREATE INDEX hubspot_outbox_claim_idx ON hubspot_outbox (status, priority, next_attempt_at)`,
 ];
 
 const DOWN: readonly string[] = [
+  `ALTER TABLE hubspot_oauth_states DROP COLUMN allow_shared_portal`,
   `DROP INDEX IF EXISTS hubspot_outbox_claim_idx`,
   `CREATE INDEX hubspot_outbox_claim_idx ON hubspot_outbox (status, next_attempt_at)`,
   `ALTER TABLE hubspot_outbox DROP COLUMN priority`,
