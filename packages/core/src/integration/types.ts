@@ -78,6 +78,12 @@ export interface HubSpotIntegrationOptions {
    * org never uninstalls the app while another org still uses the portal.
    */
   sharedPortals?: 'confirm' | 'allow' | 'refuse';
+  /**
+   * The org's past (completed) results, for the backfill after a first connect. `mode`: `offered`
+   * (default when a source is given: the admin is asked "Send N past results?"), `automatic`
+   * (starts by itself after the first connect), `off`.
+   */
+  backfill?: { source: CompletedInviteSource; mode?: 'automatic' | 'offered' | 'off' };
   rateLimit?: RateLimitOptions;
   retry?: RetryOptions;
   /** How long a worker owns claimed rows before another may reclaim them. Default 60 s. */
@@ -174,6 +180,25 @@ export interface IntegrationStatusReport {
   sharedWith: number;
   /** The backfill of past results, when there is one. */
   backfill: BackfillStatus | null;
+}
+
+/**
+ * The host's completed invites of an org, for the backfill: a count (for the offer and the
+ * progress bar) and pages from a resumable cursor (null = from the start). The kit persists each
+ * page's `nextCursor` after queueing the page, so a crash resumes at the page that was in flight.
+ */
+export interface CompletedInviteSource {
+  count(orgId: string): Promise<number>;
+  pages(orgId: string, cursor: string | null): AsyncIterable<{ invites: AssessmentInvite[]; nextCursor: string | null }>;
+}
+
+export interface BackfillRunResult {
+  /** False when another process is running this org's backfill (it runs once per org at a time). */
+  ran: boolean;
+  state: BackfillStatus['state'];
+  enqueued: number;
+  skipped: number;
+  invalid: number;
 }
 
 export interface SetupProgress {
@@ -393,6 +418,15 @@ export interface HubSpotIntegration {
   status(orgId: string, viewer?: { manage: boolean }): Promise<IntegrationStatusReport>;
   /** Pushes what is waiting now (admins' Sync now): returns how many results are queued. */
   syncNow(orgId: string): Promise<{ pending: number }>;
+  /** Starts (or resumes) sending the org's past results (needs `backfill.source`); runs in the background. */
+  startBackfill(orgId: string): Promise<BackfillStatus>;
+  /** Stops the org's backfill after the page in flight; what was queued still goes out. */
+  cancelBackfill(orgId: string): Promise<BackfillStatus>;
+  /**
+   * Runs the org's backfill in the foreground (the CLI, the periodic job) from its persisted cursor,
+   * once per org across processes. `onProgress` after every page.
+   */
+  runBackfill(orgId: string, options?: { signal?: AbortSignal; onProgress?: (status: BackfillStatus) => void }): Promise<BackfillRunResult>;
   resync(orgId: string): Promise<BootstrapReport>;
   disconnect(orgId: string): Promise<void>;
   failures(orgId: string, page?: { limit?: number; cursor?: string | null }): Promise<FailurePage>;
