@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { authorize as runAuthorize, type AuthorizeRequest, type AuthorizeResult } from './authorize.js';
 import { archiveContact, contactJson, emailKey, findContact } from './contacts-api.js';
+import { appPageReply } from './contacts-page.js';
 import { EmulatorCore } from './core.js';
 import type { CountersSnapshot } from './counters.js';
 import { DEFAULT_TOKEN_SCOPES } from './defaults.js';
@@ -185,6 +186,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const method = req.method ?? 'GET';
       const refused = refuseCrossSiteControlRequest(method, req.headers, ready.ownOrigins, rawBody);
       sendReply(res, refused ?? (await handleControlRequest(ready.emulator, core, method, url, rawBody)));
+      return;
+    }
+    // HubSpot's own app pages the kit links to (a contact record, the property settings): HTML for
+    // a person, outside the API pipeline (no token, never rate limited, faulted, counted or logged).
+    const appPage = appPageReply(core, req.method ?? 'GET', url);
+    if (appPage) {
+      sendReply(res, appPage);
       return;
     }
     await processApiRequest(core, req, res, url, rawBody);
