@@ -12,6 +12,8 @@ import {
   generateEncryptionKey,
   normalizeEmail,
   type AssessmentInvite,
+  type BootstrapReport,
+  type CompleteOAuthResult,
   type HubSpotIntegration,
   type Logger,
 } from '@jobcannon/hubspot-core';
@@ -28,7 +30,7 @@ import {
 } from '@jobcannon/hubspot-core/test-support';
 import type { Emulator, RequestLogEntry } from '@jobcannon/hubspot-emulator';
 import { expectedEntry, type ActualContact, type ExpectedEntry, type FailureRecord, type OfferedSnapshot } from './verify.js';
-import { buildWorkload, type OrgPortal } from './workload.js';
+import { buildWorkload, type OrgPortal, type Workload } from './workload.js';
 
 const MINUTE = 60_000;
 
@@ -96,7 +98,16 @@ export function createSimulatedClock(): MovableClock & { skipped(): number } {
   };
 }
 
-function countingLogger(counts: Record<string, number>): Logger {
+/**
+ * The connect's property setup report. Core's contract runs the setup in the background of the
+ * callback (`setup`); until its connect flow does, the synchronous `bootstrap` field is read.
+ */
+export async function setupOf(result: CompleteOAuthResult): Promise<BootstrapReport> {
+  const legacy = (result as { bootstrap?: BootstrapReport }).bootstrap;
+  return (result as { setup?: Promise<BootstrapReport> }).setup !== undefined ? await result.setup : legacy!;
+}
+
+export function countingLogger(counts: Record<string, number>): Logger {
   const count = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     const name = `${level}: ${message}${typeof fields?.orgId === 'string' ? ` [${fields.orgId}]` : ''}`;
     counts[name] = (counts[name] ?? 0) + 1;
@@ -114,6 +125,51 @@ const ORGS = {
 
 type Db = ReturnType<typeof createPostgresDatabase>;
 
+/** Every snapshot of an org's candidates in stage order (stream, sweep partials, completions, late ones). */
+export function plannedInvites(workload: Workload, orgId: string): AssessmentInvite[] {
+  const stageOrder = (kind: string) => ['stream', 'sweep', 'during-sweep', 'after-sweep', 'late'].indexOf(kind);
+  return workload.candidates
+    .filter((candidate) => candidate.orgId === orgId)
+    .flatMap((candidate) => candidate.snapshots)
+    .sort((a, b) => stageOrder(a.stage.kind) - stageOrder(b.stage.kind) || (a.stage.kind === 'stream' && b.stage.kind === 'stream' ? a.stage.slice - b.stage.slice : 0))
+    .map((snapshot) => snapshot.invite);
+}
+
+/** What HubSpot and the kit hold for a side run's orgs, and what the rules say must be there. */
+export async function collectState(
+  integration: HubSpotIntegration,
+  emulator: Emulator,
+  workload: Workload,
+  offered: ReadonlyMap<string, OfferedSnapshot[]>,
+): Promise<{ expected: ExpectedEntry[]; contacts: ActualContact[]; failures: FailureRecord[] }> {
+  const orgs = workload.options.orgs;
+  const failures: FailureRecord[] = [];
+  for (const org of orgs) {
+    let cursor: string | null = null;
+    do {
+      const page = await integration.failures(org.orgId, { limit: 200, cursor });
+      for (const item of page.items) failures.push({ orgId: org.orgId, email: item.email, inviteId: item.inviteId, code: item.code, details: item.details });
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+  }
+  const contacts: ActualContact[] = orgs.flatMap((org) =>
+    emulator.contacts(org.hubId).map((contact) => ({ hubId: org.hubId, email: contact.email ?? contact.properties.email ?? '', properties: contact.properties })),
+  );
+  const expected: ExpectedEntry[] = [];
+  for (const candidate of workload.candidates) {
+    const entry = expectedEntry({
+      orgId: candidate.orgId,
+      hubId: candidate.hubId,
+      email: candidate.email,
+      offered: offered.get(`${candidate.orgId}\u0000${candidate.email}`) ?? [],
+      invalid: candidate.kind === 'invalid-email',
+      resultUrlBase: TEST_RESULT_URL_BASE,
+    });
+    if (entry) expected.push(entry);
+  }
+  return { expected, contacts, failures };
+}
+
 export async function runOutages(options: OutagesOptions): Promise<OutagesResult> {
   const { event, check } = options;
   const orgs: OrgPortal[] = Object.values(ORGS);
@@ -121,13 +177,7 @@ export async function runOutages(options: OutagesOptions): Promise<OutagesResult
   // Every candidate's snapshots in stage order (stream, sweep partials, completions, late ones):
   // the merge rules go through the outages too.
   const workload = buildWorkload({ invites: perOrg * orgs.length, seed: options.seed + 1, orgs, slices: 2, invalidTotal: 0 });
-  const stageOrder = (kind: string) => ['stream', 'sweep', 'during-sweep', 'after-sweep', 'late'].indexOf(kind);
-  const plannedFor = (orgId: string) =>
-    workload.candidates
-      .filter((candidate) => candidate.orgId === orgId)
-      .flatMap((candidate) => candidate.snapshots)
-      .sort((a, b) => stageOrder(a.stage.kind) - stageOrder(b.stage.kind) || (a.stage.kind === 'stream' && b.stage.kind === 'stream' ? a.stage.slice - b.stage.slice : 0))
-      .map((snapshot) => snapshot.invite);
+  const plannedFor = (orgId: string) => plannedInvites(workload, orgId);
 
   const emulator: Emulator = await startTestEmulator({
     seed: options.seed,
@@ -152,7 +202,7 @@ export async function runOutages(options: OutagesOptions): Promise<OutagesResult
     await kit.migrate();
     for (const org of orgs) {
       const connected = await connectOrg(kit, emulator, { orgId: org.orgId, hubId: org.hubId });
-      if (!connected.bootstrap.ok) throw new Error(`bootstrap of ${org.orgId} failed`);
+      if (!(await setupOf(connected)).ok) throw new Error(`bootstrap of ${org.orgId} failed`);
     }
     event(`outages: ${orgs.length} orgs on a second emulator, ${workload.candidates.length} candidates, simulated clock`);
 
@@ -310,6 +360,7 @@ export async function runOutages(options: OutagesOptions): Promise<OutagesResult
     await enqueueAll(kit, invalid);
     const refusedAtEnqueue = enqueueOutcomes.refused - refusedBefore;
     const reconnected = await connectOrg(kit, emulator, { orgId: invalidOrg.orgId, hubId: invalidOrg.hubId });
+    await setupOf(reconnected);
     await drive(kit, invalidOrg.orgId, { minutes: 10, stepMs: 15_000, done: settledOrg(invalidOrg.orgId) });
     const listed = await kit.failures(invalidOrg.orgId, { limit: 200 });
     const listedApart = listed.items.filter((item) => item.inviteId.endsWith('_bad') && item.code === 'INVALID_INVITE').length;
@@ -408,32 +459,7 @@ export async function runOutages(options: OutagesOptions): Promise<OutagesResult
       wrongKey: { minutes: keyMinutes, drains, claims, rows: keyRows, requests: keyRequests, decryptionLogs, lastErrorCode: keyLastError, statusBeforeFirstDrain: statusAtStart, unreadableReported },
     };
 
-    // ---- what HubSpot and the kit hold ----
-    const failures: FailureRecord[] = [];
-    for (const org of orgs) {
-      let cursor: string | null = null;
-      do {
-        const page = await kit.failures(org.orgId, { limit: 200, cursor });
-        for (const item of page.items) failures.push({ orgId: org.orgId, email: item.email, inviteId: item.inviteId, code: item.code, details: item.details });
-        cursor = page.nextCursor;
-      } while (cursor !== null);
-    }
-    const contacts: ActualContact[] = orgs.flatMap((org) =>
-      emulator.contacts(org.hubId).map((contact) => ({ hubId: org.hubId, email: contact.email ?? contact.properties.email ?? '', properties: contact.properties })),
-    );
-    const expected: ExpectedEntry[] = [];
-    for (const candidate of workload.candidates) {
-      const entry = expectedEntry({
-        orgId: candidate.orgId,
-        hubId: candidate.hubId,
-        email: candidate.email,
-        offered: offered.get(`${candidate.orgId}\u0000${candidate.email}`) ?? [],
-        invalid: false,
-        resultUrlBase: TEST_RESULT_URL_BASE,
-      });
-      if (entry) expected.push(entry);
-    }
-    return { expected, contacts, failures, requests: emulator.requests(), figures, unsettled: await unsettledOf() };
+    return { ...(await collectState(kit, emulator, workload, offered)), requests: emulator.requests(), figures, unsettled: await unsettledOf() };
   } finally {
     await Promise.allSettled(integrations.map((integration) => integration.close()));
     await db?.destroy().catch(() => undefined);

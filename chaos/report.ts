@@ -21,7 +21,8 @@ export function formatTable(outcome: ChaosOutcome): string {
     ['duplicate', count(counts.duplicate), '0', counts.duplicate === 0],
     ['unexpected contact', count(counts.unexpected), '0', counts.unexpected === 0],
     ['valid candidate failed', count(counts.unexpectedFailed), '0', counts.unexpectedFailed === 0],
-    ['failed with reason', count(counts.failedWithReason), count(counts.expectedFailed), counts.failedWithReason === counts.expectedFailed],
+    ['failed, transient reason', count(counts.failedTransient), '0', counts.failedTransient === 0],
+    ['failed with code+details', count(counts.failedWithReason), count(counts.expectedFailed), counts.failedWithReason === counts.expectedFailed],
     ['rows left unsettled', count(outcome.unsettled), '0', outcome.unsettled === 0],
     ['contacts matched', count(counts.matched), count(counts.expected), null],
     ['requests to HubSpot', count(outcome.errors.requests), '', null],
@@ -45,6 +46,20 @@ export function formatTable(outcome: ChaosOutcome): string {
   out.push('  own and provoked errors by cause: ' + Object.entries(outcome.errors.byCause).filter(([cause, n]) => n > 0 && cause !== 'injected-fault').map(([cause, n]) => `${cause} ${n}`).join(', '));
   out.push(`  candidates by kind: ${Object.entries(outcome.candidatesByKind).map(([kind, n]) => `${kind} ${n}`).join(', ')}`);
   out.push(`  enqueue outcomes: queued ${outcome.enqueue.queued}, refused as older ${outcome.enqueue.stale}, refused partial-after-completed ${outcome.enqueue.partialAfterCompleted}, transactions retried ${outcome.enqueue.retriedTransactions}`);
+  const f = outcome.outages.figures;
+  out.push(
+    `  outages (simulated clock, ${count(outcome.outages.candidates)} more candidates, ${f.simulatedMinutes} simulated minutes in ${(outcome.outages.durationMs / 1000).toFixed(1)} s):`,
+    `    HubSpot down ${f.hubspotOutage.minutes} min: ${f.hubspotOutage.answered503} upserts answered 503, ${f.hubspotOutage.failedDuring} rows failed, delivered ${f.hubspotOutage.minutesToDeliverAfter} min after`,
+    `    token endpoint down ${f.tokenOutage.minutes} min: ${f.tokenOutage.tokenCalls} token calls (max ${f.tokenOutage.maxTokenCallsPerMinute}/min), ${f.tokenOutage.upserts401} of ${f.tokenOutage.upsertsDuringOutage} upserts answered 401, lastError ${f.tokenOutage.lastErrorCode}, delivered ${f.tokenOutage.minutesToDeliverAfter} min after`,
+    `    invalid after held: ${f.invalidAfterHeld.heldBefore} held, ${f.invalidAfterHeld.refusedAtEnqueue} refused, ${f.invalidAfterHeld.listedApart} listed apart`,
+    `    deleted group: re-created ${f.deletedGroup.groupRecreated}, ${f.deletedGroup.propertyCreates} property creates, ${f.deletedGroup.upsert400s} upsert 400s, ${f.deletedGroup.failed} failed`,
+    `    wrong key ${f.wrongKey.minutes} min: ${f.wrongKey.drains} drains claimed ${f.wrongKey.claims} of ${f.wrongKey.rows} rows, ${f.wrongKey.requests} requests, ${f.wrongKey.decryptionLogs} log lines, status ${f.wrongKey.lastErrorCode}`,
+    `    their requests: ${count(outcome.outages.errors.requests)}, errors ${count(outcome.outages.errors.errors)} (injected ${outcome.outages.errors.byCause['injected-fault']}, own ${outcome.outages.errors.ownErrors})`,
+  );
+  const sp = outcome.sharedPortal;
+  out.push(
+    `  shared portal: ${sp.workers} instances, ${count(sp.rows)} rows in ${count(sp.upserts)} upserts of ${sp.rowsPerRequest}; 429s ${count(sp.rateLimited)} of ${count(sp.requests)} requests (${percent(sp.rateLimitedRatio)}); at most ${sp.maxRequestsIn10s} requests in 10 s (HubSpot 110, kit 100); ${(sp.drainMs / 1000).toFixed(1)} s`,
+  );
   out.push('');
   out.push('  disruption checks');
   for (const check of outcome.checks) out.push(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`);

@@ -19,6 +19,12 @@ export type CandidateKind =
   | 'completes-during-sweep'
   /** Completes after the sweep pushed its partial: completed must replace the partial. */
   | 'completes-after-sweep'
+  /**
+   * A retake under a new invite with a partly different set of tests (finished, or still in
+   * progress): the newer invite owns the status, each test shows its latest result, and the tests
+   * only the older invite took keep its results (latest-per-test).
+   */
+  | 'retake-other-tests'
   /** HubSpot rejects the email (`.con`): must end failed with a reason, never lost, never blocking others. */
   | 'invalid-email';
 
@@ -30,6 +36,7 @@ export const CANDIDATE_KINDS: readonly CandidateKind[] = [
   'completes-before-sweep',
   'completes-during-sweep',
   'completes-after-sweep',
+  'retake-other-tests',
   'invalid-email',
 ];
 
@@ -87,6 +94,7 @@ const SHARES: ReadonlyArray<readonly [CandidateKind, number]> = [
   ['completes-before-sweep', 0.02],
   ['completes-during-sweep', 0.03],
   ['completes-after-sweep', 0.02],
+  ['retake-other-tests', 0.03],
 ];
 
 /** mulberry32: tiny, fast, and good enough to pick scores and shuffles reproducibly. */
@@ -245,6 +253,20 @@ export function buildWorkload(options: WorkloadOptions): Workload {
             add(newer, { kind: 'stream', slice: first }, 'newer');
             add(older, second, 'older');
           }
+          break;
+        }
+        case 'retake-other-tests': {
+          const older = makeInvite(rng, { ...base, id, email: spelled(rng, email), updatedAt: createdAt + 2 * HOUR, done: slugs.length });
+          // Keep one test of the older invite, add one or two it did not take.
+          const others = shuffle(rng, SLUGS.filter((slug) => !slugs.includes(slug)));
+          const retakeSlugs = [slugs[0]!, ...others.slice(0, int(rng, 1, 2))];
+          const done = rng() < 0.5 ? retakeSlugs.length : int(rng, 1, retakeSlugs.length - 1);
+          const newer = makeInvite(rng, { ...base, slugs: retakeSlugs, id: `${id}_retake`, email: spelled(rng, email), updatedAt: createdAt + 26 * HOUR, done });
+          const first = int(rng, 0, Math.max(0, lastSlice - 1));
+          const roll = rng();
+          const second: Stage = roll < 0.3 ? { kind: 'stream', slice: first } : roll < 0.8 ? { kind: 'stream', slice: Math.min(lastSlice, first + int(rng, 1, 5)) } : { kind: 'late' };
+          add(older, { kind: 'stream', slice: first }, 'older');
+          add(newer, second, 'newer');
           break;
         }
         case 'in-progress':
