@@ -57,7 +57,7 @@ interface Grant {
  * Slots are taken this long before they free (each call then waits for its slot's time), so the
  * budget statement's own latency (and a wait for a pool connection) does not leave the window idle.
  */
-const LOOKAHEAD_MS = 250;
+const LOOKAHEAD_MS = 500;
 /** After a take that found no slot: retry within this (plus jitter) when another process held the free ones. */
 const CONTENDED_RETRY_MS = 10;
 /** When the budget store fails (the database is unreachable): wait this long before asking again. */
@@ -215,10 +215,11 @@ export class PortalRateLimiter {
           this.inFlight += 1;
           const delay = (startsAt[index] ?? 0) - Date.now();
           const start = () => {
-            if (waiter.signal?.aborted) {
-              // Cancelled while its slot's time came (the abort already rejected it): never sent.
+            if (waiter.signal?.aborted || this.closed) {
+              // Cancelled (the abort already rejected it) or closed before its slot's time came: never sent.
               this.inFlight -= 1;
               this.track(this.budget.release(this.portalId, [slot], token, 0));
+              if (this.closed) this.settleWaiter(waiter, () => waiter.reject(Object.assign(new Error('The rate limiter was closed'), { name: 'AbortError' })));
               this.pump();
               return;
             }
