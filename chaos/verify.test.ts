@@ -162,6 +162,15 @@ describe('snapshots the kit refuses', () => {
     expect(run([entry], [], [listed])).toMatchObject({ lost: 1, unexpectedFailed: 0 });
   });
 
+  it('expects a candidate whose every snapshot was refused as listed, and nothing in HubSpot', () => {
+    const entry = entryFor([newerInvalid]);
+    expect(entry).toMatchObject({ outcome: 'failed', refusedInvites: ['inv_bad'] });
+    const listed = failure(newerInvalid, 'INVALID_INVITE', { field: 'jc_iq_score', value: 170 });
+    expect(run([entry], [], [listed])).toMatchObject({ matched: 1, lost: 0, expectedFailed: 1 });
+    expect(run([entry], [])).toMatchObject({ matched: 0, lost: 1 });
+    expect(run([entry], [contactOf(valid)], [listed]).unexpected).toBe(1);
+  });
+
   it('counts the valid one listed as failed beside the invalid one as an unexpected failure', () => {
     const entry = entryFor([valid, newerInvalid]);
     const both = [failure(newerInvalid, 'INVALID_INVITE', { field: 'jc_iq_score' }), failure(valid, 'HUBSPOT_REJECTED', { status: 400 })];
