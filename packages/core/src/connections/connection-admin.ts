@@ -2,7 +2,9 @@ import type { TokenCipher } from '../crypto/token-cipher.js';
 import type { BootstrapRunner } from '../delivery/bootstrap-runner.js';
 import { ERROR_CODES, HubSpotKitError, isHubSpotKitError } from '../errors.js';
 import type { IntegrationContext } from '../integration/integration-context.js';
-import type { BootstrapReport, IntegrationStatusReport } from '../integration/types.js';
+import type { BackfillStatus, BootstrapReport, IntegrationStatusReport } from '../integration/types.js';
+import { PROPERTY_GROUP } from '../mapping/property-definitions.js';
+import { countPortalSharers, countSyncedContacts, listRecentPushes } from '../storage/activity-repository.js';
 import type { OAuthClient } from '../oauth/oauth-client.js';
 import type { TokenKeeper } from '../oauth/token-keeper.js';
 import { getConnection, updateConnection } from '../storage/connections-repository.js';
@@ -13,8 +15,20 @@ import type { ConnectionState } from './connection-state.js';
 /** What an admin does with a connection, and what the widget reads about it. */
 export function createConnectionAdmin(
   ctx: IntegrationContext,
-  deps: { oauth: OAuthClient; cipher: TokenCipher; tokens: TokenKeeper; bootstrap: BootstrapRunner; connectionState: ConnectionState; nudge: () => void },
+  deps: {
+    oauth: OAuthClient;
+    cipher: TokenCipher;
+    tokens: TokenKeeper;
+    bootstrap: BootstrapRunner;
+    connectionState: ConnectionState;
+    nudge: () => void;
+    backfillStatus?: (orgId: string) => Promise<BackfillStatus | null>;
+  },
 ) {
+  /** HubSpot's app, where an admin opens a contact or the property group (the consent page's host). */
+  const appBase = ctx.settings.authBase.replace(/\/+$/, '');
+  const contactUrl = (portalId: number, contactId: string | null) => (contactId === null ? null : `${appBase}/contacts/${portalId}/record/0-1/${encodeURIComponent(contactId)}`);
+
   /**
    * Whether this keyring still opens the stored refresh token (one AES-GCM check). A key that
    * changed or left the keyring shows in the status as DECRYPTION_FAILED at once, not only when
@@ -37,13 +51,44 @@ export function createConnectionAdmin(
     return (await getConnection(ctx.db, connection.orgId)) ?? connection;
   }
 
-  async function status(orgId: string): Promise<IntegrationStatusReport> {
-    const [stored, queue] = await Promise.all([getConnection(ctx.db, orgId), countQueue(ctx.db, orgId)]);
+  async function status(orgId: string, viewer: { manage: boolean } = { manage: false }): Promise<IntegrationStatusReport> {
+    const [stored, queue, backfill] = await Promise.all([getConnection(ctx.db, orgId), countQueue(ctx.db, orgId), deps.backfillStatus?.(orgId) ?? Promise.resolve(null)]);
+    const permissions = { manage: viewer.manage === true };
     if (!stored) {
-      return { status: 'not_connected', portal: null, connectedBy: null, connectedAt: null, lastSyncAt: null, lastError: null, queue, bootstrap: null, syncing: false };
+      return {
+        status: 'not_connected',
+        portal: null,
+        connectedBy: null,
+        connectedAt: null,
+        lastSyncAt: null,
+        lastError: null,
+        queue,
+        bootstrap: null,
+        syncing: false,
+        setup: null,
+        permissions,
+        contactsSynced: 0,
+        recentPushes: [],
+        links: null,
+        sharedWith: 0,
+        backfill,
+      };
     }
     const connection = await noteUnreadableTokens(stored);
+    const connected = connection.status === 'connected';
+    const [contactsSynced, pushes, sharedWith] = await Promise.all([
+      countSyncedContacts(ctx.db, orgId),
+      listRecentPushes(ctx.db, orgId, 20),
+      connected ? countPortalSharers(ctx.db, connection.portalId, orgId) : Promise.resolve(0),
+    ]);
     return {
+      setup: connection.setup,
+      permissions,
+      contactsSynced,
+      recentPushes: pushes.map((push) => ({ inviteId: push.inviteId, email: push.email, outcome: push.outcome, contactId: push.contactId, contactUrl: contactUrl(connection.portalId, push.contactId), at: push.at.toISOString() })),
+      links: connected ? { propertyGroup: `${appBase}/property-settings/${connection.portalId}/properties?type=0-1&group=${PROPERTY_GROUP.name}` } : null,
+      sharedWith,
+      backfill,
       status: connection.status,
       portal: { id: connection.portalId, domain: connection.portalDomain },
       connectedBy: connection.installedByEmail ?? connection.installedByUserId,
@@ -54,7 +99,9 @@ export function createConnectionAdmin(
           ? null
           : { code: connection.lastErrorCode, details: connection.lastErrorDetails ?? {}, retryable: ERROR_CODES[connection.lastErrorCode].retryable, at: (connection.lastErrorAt ?? connection.updatedAt).toISOString() },
       queue,
-      bootstrap: connection.bootstrap ? { ok: connection.bootstrap.ok, missing: connection.bootstrap.missing, drift: connection.bootstrap.drift, checkedAt: connection.bootstrap.checkedAt } : null,
+      bootstrap: connection.bootstrap
+        ? { ok: connection.bootstrap.ok, missing: connection.bootstrap.missing, drift: connection.bootstrap.drift, checkedAt: connection.bootstrap.checkedAt, created: connection.bootstrap.created ?? [], groupCreated: connection.bootstrap.groupCreated ?? false }
+        : null,
       syncing: connection.status === 'connected' && queue.pending > 0,
     };
   }
@@ -73,7 +120,11 @@ export function createConnectionAdmin(
   async function disconnect(orgId: string): Promise<void> {
     const connection = await getConnection(ctx.db, orgId);
     if (!connection || connection.status === 'disconnected') return;
-    if (connection.status === 'connected') {
+    // The app is installed once per portal: while another org still uses this portal, uninstalling
+    // would cut that org off too, so only this org's tokens are revoked.
+    const sharedWith = connection.status === 'connected' ? await countPortalSharers(ctx.db, connection.portalId, orgId) : 0;
+    if (connection.status === 'connected' && sharedWith > 0) ctx.logger.info('portal shared with another org: tokens revoked, app left installed', { orgId, portalId: connection.portalId });
+    if (connection.status === 'connected' && sharedWith === 0) {
       try {
         const token = await deps.tokens.accessToken(orgId);
         await deps.oauth.uninstall(token);
@@ -96,5 +147,12 @@ export function createConnectionAdmin(
     ctx.logger.info('hubspot disconnected', { orgId, portalId: connection.portalId });
   }
 
-  return { status, resync, disconnect };
+  async function syncNow(orgId: string): Promise<{ pending: number }> {
+    await deps.connectionState.requireConnection(orgId);
+    const { pending } = await countQueue(ctx.db, orgId);
+    deps.nudge();
+    return { pending };
+  }
+
+  return { status, resync, disconnect, syncNow };
 }

@@ -7,6 +7,7 @@ import type { BootstrapReport } from '../integration/types.js';
 import { codeForFailure, detailsFromError, failureFromError } from '../retry/retry-policy.js';
 import { updateConnection } from '../storage/connections-repository.js';
 import type { Connection } from '../storage/rows.js';
+import { PROPERTY_DEFINITIONS } from '../mapping/property-definitions.js';
 import { bootstrapPortal } from './bootstrap.js';
 import type { CallRunnerFactory } from './hubspot-call-runner.js';
 
@@ -16,11 +17,17 @@ import type { CallRunnerFactory } from './hubspot-call-runner.js';
  * in progress (or starts one), so fifty batches cost one bootstrap, and none skips it.
  */
 export function createBootstrapRunner(ctx: IntegrationContext, deps: { crm: CrmApi; callRunnerFor: CallRunnerFactory; connectionState: ConnectionState }) {
-  async function run(connection: Connection): Promise<BootstrapReport> {
+  /** `trackSetup`: record progress for the widget ("Setting up HubSpot… n of 17"), as after a connect. */
+  async function run(connection: Connection, options: { trackSetup?: boolean } = {}): Promise<BootstrapReport> {
+    const setup = (state: 'running' | 'done' | 'failed', done: number, total: number) =>
+      options.trackSetup ? updateConnection(ctx.db, connection.orgId, { setup: { state, done, total } }, ctx.now()).then(() => undefined) : Promise.resolve();
     let report: BootstrapReport;
     try {
-      report = await bootstrapPortal(deps.crm, deps.callRunnerFor(connection), { clock: ctx.clock, logger: ctx.logger });
+      await setup('running', 0, PROPERTY_DEFINITIONS.length);
+      report = await bootstrapPortal(deps.crm, deps.callRunnerFor(connection), { clock: ctx.clock, logger: ctx.logger, onProgress: (done, total) => setup('running', done, total) });
+      await setup(report.ok ? 'done' : 'failed', report.created.length + report.existing.length, PROPERTY_DEFINITIONS.length);
     } catch (error) {
+      await setup('failed', 0, PROPERTY_DEFINITIONS.length).catch(() => undefined);
       if (isHubSpotKitError(error)) throw error;
       const failure = failureFromError(error, ctx.clock.now());
       const code = error instanceof HubSpotCallError && error.status === 403 ? 'MISSING_SCOPES' : 'BOOTSTRAP_FAILED';

@@ -16,7 +16,7 @@ export type CallRunner = <T>(label: string, call: (accessToken: string) => Promi
 export async function bootstrapPortal(
   crm: CrmApi,
   run: CallRunner,
-  deps: { clock: Clock; logger: Logger },
+  deps: { clock: Clock; logger: Logger; onProgress?: (done: number, total: number) => Promise<void> | void },
 ): Promise<BootstrapReport> {
   const groups = await run('properties.groups.list', (token) => crm.listPropertyGroups(token));
   let groupCreated = false;
@@ -33,7 +33,9 @@ export async function bootstrapPortal(
   const existing: string[] = [];
   const missing: string[] = [];
   const drift: PropertyDrift[] = [];
+  const total = PROPERTY_DEFINITIONS.length;
   for (const definition of PROPERTY_DEFINITIONS) {
+    await deps.onProgress?.(created.length + existing.length + missing.length, total);
     const current = byName.get(definition.name);
     if (current) {
       existing.push(definition.name);

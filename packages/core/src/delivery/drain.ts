@@ -18,6 +18,11 @@ import type { OutcomeSettler } from './settle-outcomes.js';
 /** Rows one worker claims per round for one org: ten full batches. */
 const CLAIM_SIZE = 1_000;
 /**
+ * Backfilled rows are claimed two batches at a time, and only when no live row is due: a result
+ * completed during a backfill then waits behind at most a few requests at the portal's limiter.
+ */
+const BACKFILL_CLAIM_SIZE = 200;
+/**
  * Claims in flight at once across all orgs. Each mostly waits on its portal's limiter or on
  * HubSpot, so many are cheap; every org has its own limiter, so a slow portal only slows itself.
  */
@@ -108,7 +113,12 @@ export function createDrain(ctx: IntegrationContext, deps: DrainDeps) {
     /** One claim of one org; returns whether that org probably has more due rows. */
     const drainOnce = async (orgId: string): Promise<boolean> => {
       if (signal.aborted || budget <= 0) return false;
-      const rows = await claimDueRows(ctx.db, { workerId, now: ctx.now(), leaseMs, limit: Math.min(CLAIM_SIZE, budget), orgId });
+      let rows = await claimDueRows(ctx.db, { workerId, now: ctx.now(), leaseMs, limit: Math.min(CLAIM_SIZE, budget), orgId, priority: 0 });
+      let claimSize = CLAIM_SIZE;
+      if (rows.length === 0) {
+        claimSize = BACKFILL_CLAIM_SIZE;
+        rows = await claimDueRows(ctx.db, { workerId, now: ctx.now(), leaseMs, limit: Math.min(BACKFILL_CLAIM_SIZE, budget), orgId, priority: 1 });
+      }
       if (rows.length === 0) return false;
       budget -= rows.length;
       let result: DrainResult;
@@ -123,7 +133,7 @@ export function createDrain(ctx: IntegrationContext, deps: DrainDeps) {
       addDrain(total, result);
       drainOptions.onBatch?.({ ...total });
       if (result.pushed + result.failed + result.retried > 0) progressed = true;
-      return rows.length === CLAIM_SIZE && !(result.held > 0 && result.pushed === 0);
+      return rows.length === claimSize && !(result.held > 0 && result.pushed === 0);
     };
 
     // Round-robin: an org that still has work goes to the back of the line after each claim, so

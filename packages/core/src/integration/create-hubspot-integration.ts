@@ -18,6 +18,7 @@ import { createMaintenance } from '../maintenance/maintenance.js';
 import { createConnectFlow } from '../oauth/connect-flow.js';
 import { createOAuthClient } from '../oauth/oauth-client.js';
 import { createTokenKeeper } from '../oauth/token-keeper.js';
+import { createBackfill } from '../queue/backfill.js';
 import { createEnqueue } from '../queue/enqueue.js';
 import { listConnectedOrgIds } from '../storage/connections-repository.js';
 import { createExclusiveRunner } from '../storage/database.js';
@@ -71,13 +72,17 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
   const drain = createDrain(ctx, { delivery, limiters, tokens, bootstrap, settle: createOutcomeSettler(ctx, { connectionState }), readBack });
   const dispatcher = createDispatcher(ctx, drain);
   const nudge = dispatcher.nudge;
-  const connect = createConnectFlow(ctx, { oauth, cipher, tokens, bootstrap, nudge });
-  const admin = createConnectionAdmin(ctx, { oauth, cipher, tokens, bootstrap, connectionState, nudge });
   const queue = createEnqueue(ctx, { nudge });
-  const health = createConnectionHealth(ctx, { oauth, cipher, tokens, connectionState });
-  const maintenance = createMaintenance(ctx, { health });
-  const webhooks = createWebhookHandler({ db, clientSecret: options.hubspot.clientSecret, clock, logger });
   const exclusive = createExclusiveRunner(db);
+  const backfill = createBackfill(ctx, { source: options.backfill?.source, mode: options.backfill?.mode ?? 'offered', enqueueMany: queue.enqueueMany, exclusive });
+  const onConnected = (orgId: string, info: { firstConnect: boolean }) => {
+    backfill.afterConnect(orgId, info.firstConnect).catch((error: unknown) => logger.warn('could not offer the backfill', { orgId, message: (error as Error).message }));
+  };
+  const connect = createConnectFlow(ctx, { oauth, cipher, tokens, bootstrap, nudge, onConnected });
+  const admin = createConnectionAdmin(ctx, { oauth, cipher, tokens, bootstrap, connectionState, nudge, backfillStatus: backfill.status });
+  const health = createConnectionHealth(ctx, { oauth, cipher, tokens, connectionState });
+  const maintenance = createMaintenance(ctx, { health, resumeBackfills: backfill.resumeRunning });
+  const webhooks = createWebhookHandler({ db, clientSecret: options.hubspot.clientSecret, clock, logger });
 
   return {
     migrate: () => runMigrations(db),
@@ -85,6 +90,10 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
     connectUrl: connect.connectUrl,
     completeOAuth: connect.completeOAuth,
     status: admin.status,
+    syncNow: admin.syncNow,
+    startBackfill: backfill.start,
+    cancelBackfill: backfill.cancel,
+    runBackfill: backfill.run,
     resync: admin.resync,
     disconnect: admin.disconnect,
     failures: (orgId, page) => listFailures(db, orgId, page),
@@ -119,6 +128,7 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
     async close() {
       shutdown.abort(new HubSpotKitError('SHUTTING_DOWN', 'integration closed'));
       await dispatcher.close();
+      await backfill.close();
       await limiters.close();
       crm.close();
     },

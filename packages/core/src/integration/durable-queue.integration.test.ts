@@ -58,6 +58,9 @@ describeEachBackend('the durable integration', (backend) => {
     integration = createTestIntegration(backend.db, emulator, { clock, notifier, retry: { baseDelayMs: 20, maxDelayMs: 200 } });
     seq += 1;
     orgId = `org-durable-${backend.name}-${seq}`;
+    // Every test connects its own org to the same emulator portal: earlier tests' orgs must not
+    // count as other orgs sharing it (that changes what connect and disconnect do).
+    await backend.db('hubspot_connections').update({ status: 'disconnected' });
   });
 
   afterAll(async () => {
@@ -66,7 +69,7 @@ describeEachBackend('the durable integration', (backend) => {
 
   describe('OAuth', () => {
     it('asks for the five scopes with a single-use state and stores the connection', async () => {
-      const url = new URL(await integration.connectUrl({ orgId, userId: 'u1', browserNonce: TEST_BROWSER_NONCE }));
+      const url = new URL(await integration.connectUrl({ orgId, userId: 'u1', allowSharedPortal: true, browserNonce: TEST_BROWSER_NONCE }));
       expect(url.origin + url.pathname).toBe(`${emulator.url}/oauth/authorize`);
       expect(url.searchParams.get('scope')!.split(' ').sort()).toEqual(
         ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.schemas.contacts.read', 'crm.schemas.contacts.write', 'oauth'],
@@ -75,7 +78,7 @@ describeEachBackend('the durable integration', (backend) => {
       const consent = emulator.authorize({ redirectUri: url.searchParams.get('redirect_uri')!, scope: url.searchParams.get('scope')!, state, hubId: HUB });
       const result = await integration.completeOAuth({ code: consent.code!, state, ...signedInAs(orgId) });
       expect(result).toMatchObject({ orgId, userId: 'u1', portal: { id: HUB, domain: 'acme-demo.hubspot.com' }, reconnected: false });
-      expect(result.bootstrap.ok).toBe(true);
+      expect((await result.setup).ok).toBe(true);
       const status = await integration.status(orgId);
       expect(status).toMatchObject({ status: 'connected', portal: { id: HUB }, connectedBy: 'admin@acme-demo.com', lastError: null, bootstrap: { ok: true } });
       // Replayed state: refused.
@@ -100,20 +103,20 @@ describeEachBackend('the durable integration', (backend) => {
     it('refuses forged, expired and denied callbacks', async () => {
       await expectCode(integration.completeOAuth({ code: 'x', state: 'forged', ...signedInAs(orgId) }), 'OAUTH_STATE_INVALID');
       await expectCode(integration.completeOAuth({ code: 'x', state: null, ...signedInAs(orgId) }), 'OAUTH_STATE_INVALID');
-      const expiring = new URL(await integration.connectUrl({ orgId, userId: 'u1', browserNonce: TEST_BROWSER_NONCE })).searchParams.get('state')!;
+      const expiring = new URL(await integration.connectUrl({ orgId, userId: 'u1', allowSharedPortal: true, browserNonce: TEST_BROWSER_NONCE })).searchParams.get('state')!;
       clock.advance(11 * 60_000);
       await expectCode(integration.completeOAuth({ code: 'x', state: expiring, ...signedInAs(orgId) }), 'OAUTH_STATE_EXPIRED');
-      const denied = new URL(await integration.connectUrl({ orgId, userId: 'u1', browserNonce: TEST_BROWSER_NONCE })).searchParams.get('state')!;
+      const denied = new URL(await integration.connectUrl({ orgId, userId: 'u1', allowSharedPortal: true, browserNonce: TEST_BROWSER_NONCE })).searchParams.get('state')!;
       await expectCode(integration.completeOAuth({ error: 'access_denied', state: denied, ...signedInAs(orgId) }), 'OAUTH_DENIED');
       expect((await integration.status(orgId)).status).toBe('not_connected');
     });
 
     it('refuses and spends a state minted for another org before exchanging the code', async () => {
-      const url = new URL(await integration.connectUrl({ orgId, userId: 'u1', browserNonce: TEST_BROWSER_NONCE }));
+      const url = new URL(await integration.connectUrl({ orgId, userId: 'u1', allowSharedPortal: true, browserNonce: TEST_BROWSER_NONCE }));
       const state = url.searchParams.get('state')!;
       const consent = emulator.authorize({ redirectUri: url.searchParams.get('redirect_uri')!, scope: url.searchParams.get('scope')!, state, hubId: HUB });
       const tokenCalls = emulator.counters().totals.byRoute['oauth.token']?.requests ?? 0;
-      await expectCode(integration.completeOAuth({ code: consent.code!, state, expectedOrgId: 'someone-elses-org', expectedUserId: 'u1', browserNonce: TEST_BROWSER_NONCE }), 'OAUTH_ORG_MISMATCH');
+      await expectCode(integration.completeOAuth({ code: consent.code!, state, expectedOrgId: 'someone-elses-org', expectedUserId: 'u1', allowSharedPortal: true, browserNonce: TEST_BROWSER_NONCE }), 'OAUTH_ORG_MISMATCH');
       expect(emulator.counters().totals.byRoute['oauth.token']?.requests ?? 0).toBe(tokenCalls);
       await expectCode(integration.completeOAuth({ code: consent.code!, state, ...signedInAs(orgId) }), 'OAUTH_STATE_INVALID');
       expect((await integration.status(orgId)).status).toBe('not_connected');
@@ -194,6 +197,50 @@ describeEachBackend('the durable integration', (backend) => {
     });
   });
 
+  describe('shared portals', () => {
+    it('asks before a second org connects a portal another org uses; its disconnect never cuts the first org off', async () => {
+      await connectOrg(integration, emulator, { orgId, allowSharedPortal: false });
+      const other = `${orgId}-globex`;
+      await expect(connectOrg(integration, emulator, { orgId: other, allowSharedPortal: false })).rejects.toMatchObject({ code: 'PORTAL_SHARED', details: { portalId: HUB, sharedWith: 1 } });
+      expect((await integration.status(other)).status).toBe('not_connected');
+      await connectOrg(integration, emulator, { orgId: other, allowSharedPortal: true });
+      expect((await integration.status(other)).sharedWith).toBeGreaterThanOrEqual(1);
+
+      await integration.disconnect(other);
+      expect((await integration.status(other)).status).toBe('disconnected');
+      // The first org's connection still works: the app was not uninstalled from the portal.
+      await integration.enqueue(completedInvite(orgId, 1));
+      expect((await integration.drain()).pushed).toBe(1);
+      expect((await integration.status(orgId)).status).toBe('connected');
+    });
+
+    it('a host can refuse shared portals outright', async () => {
+      const refusing = createTestIntegration(backend.db, emulator, { clock, sharedPortals: 'refuse' });
+      try {
+        await connectOrg(refusing, emulator, { orgId });
+        await expect(connectOrg(refusing, emulator, { orgId: `${orgId}-initech` })).rejects.toMatchObject({ code: 'PORTAL_IN_USE' });
+      } finally {
+        await refusing.close();
+      }
+    });
+  });
+
+  describe('the admin row', () => {
+    it('reports setup progress, permissions, synced contacts and recent pushes with links into HubSpot', async () => {
+      const connected = await connectOrg(integration, emulator, { orgId });
+      expect(connected.bootstrap.ok).toBe(true);
+      await integration.enqueue(completedInvite(orgId, 1));
+      await integration.enqueue(completedInvite(orgId, 2));
+      await integration.drain();
+      const status = await integration.status(orgId, { manage: true });
+      expect(status).toMatchObject({ setup: { state: 'done', done: 17, total: 17 }, permissions: { manage: true }, contactsSynced: 2, links: { propertyGroup: expect.stringContaining(`/property-settings/${HUB}/`) } });
+      expect(status.recentPushes).toHaveLength(2);
+      expect(status.recentPushes[0]).toMatchObject({ email: 'candidate.2@example.com', outcome: 'created', contactUrl: expect.stringMatching(new RegExp(`/contacts/${HUB}/record/0-1/\\d+$`)) });
+      expect((await integration.status(orgId)).permissions).toEqual({ manage: false });
+      expect(await integration.syncNow(orgId)).toEqual({ pending: 0 });
+    });
+  });
+
   describe('idle connections and keys', () => {
     it('notices an uninstall within one maintenance cycle with nothing pushed, and alerts once', async () => {
       await connectOrg(integration, emulator, { orgId });
@@ -224,7 +271,7 @@ describeEachBackend('the durable integration', (backend) => {
         expect(emulator.counters().portals[String(HUB)]?.requests ?? 0).toBe(before);
         const status = await wrongKey.status(orgId);
         expect(status).toMatchObject({ status: 'connected', lastError: { code: 'DECRYPTION_FAILED', retryable: false } });
-        expect(JSON.stringify(status)).not.toMatch(/other|test/);
+        expect(JSON.stringify(status.lastError)).not.toMatch(/other|test/);
         expect((await wrongKey.maintain()).connections.unreadable).toBeGreaterThanOrEqual(1);
         const [row] = await backend.db('hubspot_outbox').where({ org_id: orgId });
         expect(new Date(row.next_attempt_at).getTime()).toBeGreaterThan(clock.now() + 60_000);

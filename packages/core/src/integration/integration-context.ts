@@ -33,6 +33,7 @@ export interface IntegrationSettings {
   optionalScopes: string[] | undefined;
   resultUrlBase: string;
   mergePolicy: MergePolicy;
+  sharedPortals: 'confirm' | 'allow' | 'refuse';
   leaseMs: number;
   requestTimeoutMs: number;
   workerId: string;
@@ -85,6 +86,7 @@ export function resolveIntegrationContext(options: HubSpotIntegrationOptions, sh
       optionalScopes: options.hubspot.optionalScopes,
       resultUrlBase: options.resultUrlBase,
       mergePolicy: options.mergePolicy ?? 'latest-per-test',
+      sharedPortals: options.sharedPortals ?? 'confirm',
       leaseMs: options.leaseMs ?? 60_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
       workerId: options.workerId ?? `worker-${randomBytes(6).toString('hex')}`,

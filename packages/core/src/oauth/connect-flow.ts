@@ -4,7 +4,7 @@ import type { BootstrapRunner } from '../delivery/bootstrap-runner.js';
 import { HubSpotKitError } from '../errors.js';
 import type { IntegrationContext } from '../integration/integration-context.js';
 import { REQUIRED_SCOPES, type BootstrapReport, type CompleteOAuthInput, type CompleteOAuthResult, type ConnectUrlOptions } from '../integration/types.js';
-import { getConnection, saveConnection } from '../storage/connections-repository.js';
+import { findConnectionsByPortal, getConnection, saveConnection } from '../storage/connections-repository.js';
 import { consumeOAuthState, createOAuthState } from '../storage/oauth-states-repository.js';
 import type { OAuthState } from '../storage/rows.js';
 import { OAuthGrantError, type OAuthClient } from './oauth-client.js';
@@ -68,8 +68,19 @@ function assertBoundCaller(stored: OAuthState, state: string, input: CompleteOAu
  * Connecting a portal: a single-use state bound to the org, the user and the browser, the code
  * exchange, the scope check, the portal-change guard, the stored (encrypted) tokens, then the bootstrap.
  */
-export function createConnectFlow(ctx: IntegrationContext, deps: { oauth: OAuthClient; cipher: TokenCipher; tokens: TokenKeeper; bootstrap: BootstrapRunner; nudge: () => void }) {
-  async function connectUrl({ orgId, userId, allowPortalChange, browserNonce }: ConnectUrlOptions): Promise<string> {
+export function createConnectFlow(
+  ctx: IntegrationContext,
+  deps: {
+    oauth: OAuthClient;
+    cipher: TokenCipher;
+    tokens: TokenKeeper;
+    bootstrap: BootstrapRunner;
+    nudge: () => void;
+    /** After a connection is stored (the backfill offers or starts itself after a first connect). */
+    onConnected?: (orgId: string, info: { firstConnect: boolean }) => void;
+  },
+) {
+  async function connectUrl({ orgId, userId, allowPortalChange, allowSharedPortal, browserNonce }: ConnectUrlOptions): Promise<string> {
     if (!orgId || !userId) throw new HubSpotKitError('BAD_REQUEST', 'connectUrl needs orgId and userId');
     if (typeof browserNonce !== 'string' || browserNonce.length < MIN_NONCE_LENGTH || browserNonce.length > MAX_NONCE_LENGTH) {
       throw new HubSpotKitError('BAD_REQUEST', `connectUrl needs browserNonce: ${MIN_NONCE_LENGTH}-${MAX_NONCE_LENGTH} random characters kept in the starting browser (an HttpOnly cookie)`, {
@@ -78,7 +89,7 @@ export function createConnectFlow(ctx: IntegrationContext, deps: { oauth: OAuthC
     }
     const state = mintState(browserNonce);
     const at = ctx.now();
-    await createOAuthState(ctx.db, { stateHash: hashState(state), orgId, userId, allowPortalChange: allowPortalChange === true, now: at, expiresAt: new Date(at.getTime() + ctx.settings.oauthStateTtlMs) });
+    await createOAuthState(ctx.db, { stateHash: hashState(state), orgId, userId, allowPortalChange: allowPortalChange === true, allowSharedPortal: allowSharedPortal === true, now: at, expiresAt: new Date(at.getTime() + ctx.settings.oauthStateTtlMs) });
     return deps.oauth.authorizeUrl({ scopes: REQUIRED_SCOPES, optionalScopes: ctx.settings.optionalScopes, state });
   }
 
@@ -91,7 +102,7 @@ export function createConnectFlow(ctx: IntegrationContext, deps: { oauth: OAuthC
     }
     // Spent first: a refused caller burns the state, so the link cannot be tried again elsewhere.
     assertBoundCaller(consumed.state, input.state!, input);
-    const { orgId, userId, allowPortalChange } = consumed.state;
+    const { orgId, userId, allowPortalChange, allowSharedPortal } = consumed.state;
     if (input.error) {
       throw new HubSpotKitError('OAUTH_DENIED', `HubSpot did not grant access: ${input.errorDescription ?? input.error}`, { details: { orgId, hubspotCategory: input.error } });
     }
@@ -118,6 +129,16 @@ export function createConnectFlow(ctx: IntegrationContext, deps: { oauth: OAuthC
       await deps.oauth.revoke(tokenSet.refreshToken).catch(() => {});
       throw new HubSpotKitError('PORTAL_MISMATCH', `This organization was connected to portal ${previous.portalId}, but portal ${portalId} was approved`, {
         details: { orgId, previousPortalId: previous.portalId, previousPortalDomain: previous.portalDomain, portalId, portalDomain: info.hubDomain },
+      });
+    }
+    // Another JobCannon organization already writes to this portal (two customers, one HubSpot).
+    const sharers = (await findConnectionsByPortal(ctx.db, portalId)).filter((other) => other.orgId !== orgId && other.status === 'connected');
+    const sharedPortals = ctx.settings.sharedPortals;
+    if (sharers.length > 0 && (sharedPortals === 'refuse' || (sharedPortals === 'confirm' && !allowSharedPortal))) {
+      await deps.oauth.revoke(tokenSet.refreshToken).catch(() => {});
+      const code = sharedPortals === 'refuse' ? 'PORTAL_IN_USE' : 'PORTAL_SHARED';
+      throw new HubSpotKitError(code, `Portal ${portalId} is already connected to ${sharers.length} other organization(s)`, {
+        details: { orgId, portalId, portalDomain: info.hubDomain, sharedWith: sharers.length },
       });
     }
     const at = ctx.now();
@@ -149,16 +170,19 @@ export function createConnectFlow(ctx: IntegrationContext, deps: { oauth: OAuthC
         .notify({ kind: 'reconnected', orgId, portalId, portalDomain: info.hubDomain, text: `HubSpot portal ${info.hubDomain ?? portalId} is reconnected. Held assessment results are being sent now.` })
         .catch((error: unknown) => ctx.logger.warn('reconnect notice failed', { orgId, message: (error as Error).message }));
     }
-    let bootstrap: BootstrapReport;
-    try {
-      bootstrap = await deps.bootstrap.run(connection);
-    } catch (error) {
-      // Recorded as the connection's problem by the runner; the connection itself stands.
-      bootstrap = { ok: false, groupCreated: false, created: [], existing: [], missing: [], drift: [], checkedAt: ctx.now().toISOString() };
-      ctx.logger.warn('bootstrap after connect failed', { orgId, message: (error as Error).message });
-    }
-    deps.nudge();
-    return { orgId, userId, portal: { id: portalId, domain: info.hubDomain }, reconnected, bootstrap };
+    // The callback answers now; the property setup runs in the background with its progress on the
+    // connection (the widget shows "Setting up HubSpot… n of 17"). Pushes that meet a property not
+    // created yet join the same single-flight bootstrap, so nothing is lost meanwhile.
+    const setup = deps.bootstrap
+      .run(connection, { trackSetup: true })
+      .catch((error: unknown): BootstrapReport => {
+        // Recorded as the connection's problem by the runner; the connection itself stands.
+        ctx.logger.warn('bootstrap after connect failed', { orgId, message: (error as Error).message });
+        return { ok: false, groupCreated: false, created: [], existing: [], missing: [], drift: [], checkedAt: ctx.now().toISOString() };
+      })
+      .finally(() => deps.nudge());
+    deps.onConnected?.(orgId, { firstConnect: previous === null || !samePortal });
+    return { orgId, userId, portal: { id: portalId, domain: info.hubDomain }, reconnected, setup };
   }
 
   return { connectUrl, completeOAuth };

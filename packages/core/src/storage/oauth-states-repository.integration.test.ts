@@ -21,7 +21,7 @@ describeEachBackend('oauth states repository', (backend) => {
     const first = await consumeOAuthState(backend.db, stateHash, at(10));
     expect(first).toEqual({
       ok: true,
-      state: { stateHash, orgId, userId: 'user_9', allowPortalChange: true, createdAt: T0, expiresAt: at(600), usedAt: at(10) },
+      state: { stateHash, orgId, userId: 'user_9', allowPortalChange: true, allowSharedPortal: false, createdAt: T0, expiresAt: at(600), usedAt: at(10) },
     });
     expect(await consumeOAuthState(backend.db, stateHash, at(11))).toEqual({ ok: false, reason: 'used' });
   });

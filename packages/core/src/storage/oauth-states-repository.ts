@@ -10,6 +10,7 @@ export interface NewOAuthState {
   orgId: string;
   userId: string;
   allowPortalChange: boolean;
+  allowSharedPortal?: boolean;
   now: Date;
   expiresAt: Date;
 }
@@ -21,10 +22,10 @@ export type ConsumeOAuthStateResult =
 export async function createOAuthState(db: Db, input: NewOAuthState): Promise<OAuthState> {
   const rows = await queryRows<OAuthStateRow>(
     db,
-    `INSERT INTO ${TABLE} (state_hash, org_id, user_id, allow_portal_change, created_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?)
+    `INSERT INTO ${TABLE} (state_hash, org_id, user_id, allow_portal_change, allow_shared_portal, created_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
      RETURNING *`,
-    [input.stateHash, input.orgId, input.userId, input.allowPortalChange, input.now, input.expiresAt],
+    [input.stateHash, input.orgId, input.userId, input.allowPortalChange, input.allowSharedPortal === true, input.now, input.expiresAt],
   );
   const row = rows[0];
   if (row === undefined) throw new HubSpotKitError('INTERNAL', 'createOAuthState returned no row');

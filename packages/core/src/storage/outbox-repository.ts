@@ -265,6 +265,8 @@ export interface ClaimOptions {
   limit: number;
   /** Only this org's rows. */
   orgId?: string;
+  /** Only rows of this priority (0 live, 1 backfill). */
+  priority?: 0 | 1;
 }
 
 /**
@@ -281,7 +283,7 @@ export async function claimDueRows(db: Db, options: ClaimOptions): Promise<Outbo
     `UPDATE ${TABLE} AS t
      SET lease_owner = ?, lease_expires_at = ?
      FROM (
-       SELECT o.id ${PENDING_OF_CONNECTED} ${DUE} ${orgFilter(options.orgId)}
+       SELECT o.id ${PENDING_OF_CONNECTED} ${DUE} ${orgFilter(options.orgId)} ${options.priority === undefined ? '' : 'AND o.priority = ?'}
        ORDER BY o.priority, o.next_attempt_at, o.id
        LIMIT ?
        FOR UPDATE OF o SKIP LOCKED
@@ -294,6 +296,7 @@ export async function claimDueRows(db: Db, options: ClaimOptions): Promise<Outbo
       options.now,
       options.now,
       ...orgBinding(options.orgId),
+      ...(options.priority === undefined ? [] : [options.priority]),
       Math.floor(options.limit),
     ],
   );

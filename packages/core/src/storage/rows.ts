@@ -7,7 +7,7 @@
  * counters are numbers, times are `Date`, jsonb is parsed.
  */
 import { toErrorCode, type ErrorDetails, type HubSpotKitErrorCode } from '../errors.js';
-import type { BootstrapReport, ConnectionStatus } from '../integration/types.js';
+import type { BootstrapReport, ConnectionStatus, SetupProgress } from '../integration/types.js';
 import type { CarriedTest } from '../mapping/map-invite.js';
 
 export type OutboxStatus = 'pending' | 'failed' | 'done' | 'dismissed';
@@ -42,6 +42,7 @@ export interface ConnectionRow {
   last_error_at: DbTime | null;
   refresh_failures: DbInteger;
   refresh_retry_at: DbTime | null;
+  setup?: unknown;
   bootstrap: unknown;
   alerted_at: DbTime | null;
   created_at: DbTime;
@@ -75,6 +76,8 @@ export interface Connection {
   /** Consecutive transient refresh failures (token endpoint down), and when to try again. */
   refreshFailures: number;
   refreshRetryAt: Date | null;
+  /** The property setup's progress after a connect (it runs in the background). */
+  setup: SetupProgress | null;
   /** The last bootstrap report. */
   bootstrap: BootstrapReport | null;
   /** When the must_reconnect alert went out (it goes out once). */
@@ -94,6 +97,7 @@ type ConnectionOptionalField =
   | 'lastErrorAt'
   | 'refreshFailures'
   | 'refreshRetryAt'
+  | 'setup'
   | 'bootstrap'
   | 'alertedAt';
 
@@ -123,11 +127,12 @@ const CONNECTION_COLUMNS = {
   lastErrorAt: 'last_error_at',
   refreshFailures: 'refresh_failures',
   refreshRetryAt: 'refresh_retry_at',
+  setup: 'setup',
   bootstrap: 'bootstrap',
   alertedAt: 'alerted_at',
 } as const satisfies Record<keyof ConnectionPatch, keyof ConnectionRow>;
 
-const JSON_CONNECTION_FIELDS: ReadonlySet<keyof ConnectionPatch> = new Set(['scopes', 'bootstrap', 'lastErrorDetails']);
+const JSON_CONNECTION_FIELDS: ReadonlySet<keyof ConnectionPatch> = new Set(['scopes', 'bootstrap', 'lastErrorDetails', 'setup']);
 
 export function toConnection(row: ConnectionRow): Connection {
   return {
@@ -150,6 +155,7 @@ export function toConnection(row: ConnectionRow): Connection {
     lastErrorAt: toDateOrNull(row.last_error_at),
     refreshFailures: toNumber(row.refresh_failures ?? 0),
     refreshRetryAt: toDateOrNull(row.refresh_retry_at),
+    setup: row.setup == null ? null : ((parseJson(row.setup) ?? null) as SetupProgress | null),
     bootstrap: (parseJson(row.bootstrap) ?? null) as BootstrapReport | null,
     alertedAt: toDateOrNull(row.alerted_at),
     createdAt: toDate(row.created_at),
@@ -170,6 +176,7 @@ export function connectionInputToRow(input: ConnectionInput, now: Date): Record<
     lastErrorAt: null,
     refreshFailures: 0,
     refreshRetryAt: null,
+    setup: null,
     bootstrap: null,
     alertedAt: null,
     ...withoutUndefined(input),
@@ -196,6 +203,7 @@ export interface OAuthStateRow {
   org_id: string;
   user_id: string;
   allow_portal_change: boolean;
+  allow_shared_portal?: boolean;
   created_at: DbTime;
   expires_at: DbTime;
   used_at: DbTime | null;
@@ -207,6 +215,7 @@ export interface OAuthState {
   orgId: string;
   userId: string;
   allowPortalChange: boolean;
+  allowSharedPortal: boolean;
   createdAt: Date;
   expiresAt: Date;
   usedAt: Date | null;
@@ -218,6 +227,7 @@ export function toOAuthState(row: OAuthStateRow): OAuthState {
     orgId: row.org_id,
     userId: row.user_id,
     allowPortalChange: Boolean(row.allow_portal_change),
+    allowSharedPortal: Boolean(row.allow_shared_portal),
     createdAt: toDate(row.created_at),
     expiresAt: toDate(row.expires_at),
     usedAt: toDateOrNull(row.used_at),

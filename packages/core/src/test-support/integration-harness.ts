@@ -79,12 +79,13 @@ export const TEST_ENCRYPTION_KEY_ID = 'test';
 export async function connectOrg(
   integration: HubSpotIntegration,
   emulator: Emulator,
-  input: { orgId: string; userId?: string; hubId?: number; scopes?: string[]; allowPortalChange?: boolean },
+  input: { orgId: string; userId?: string; hubId?: number; scopes?: string[]; allowPortalChange?: boolean; allowSharedPortal?: boolean },
 ) {
   const userId = input.userId ?? 'admin-1';
   // The same admin, signed in, in the browser that started: the callback a host's router makes.
   const browserNonce = TEST_BROWSER_NONCE;
-  const url = new URL(await integration.connectUrl({ orgId: input.orgId, userId, allowPortalChange: input.allowPortalChange, browserNonce }));
+  // Suites connect many orgs to the same emulator portal: confirmed shared unless a test says otherwise.
+  const url = new URL(await integration.connectUrl({ orgId: input.orgId, userId, allowPortalChange: input.allowPortalChange, allowSharedPortal: input.allowSharedPortal ?? true, browserNonce }));
   const state = url.searchParams.get('state') ?? '';
   const consent = emulator.authorize({
     redirectUri: url.searchParams.get('redirect_uri') ?? TEST_REDIRECT_URI,
@@ -92,7 +93,9 @@ export async function connectOrg(
     state,
     hubId: input.hubId ?? 1001,
   });
-  return integration.completeOAuth({ code: consent.code ?? null, state, expectedOrgId: input.orgId, expectedUserId: userId, browserNonce });
+  const result = await integration.completeOAuth({ code: consent.code ?? null, state, expectedOrgId: input.orgId, expectedUserId: userId, browserNonce });
+  // The property setup runs in the background; suites want the connection ready, with its report.
+  return { ...result, bootstrap: await result.setup };
 }
 
 /** A completed invite with DISC and IQ results; vary `index` for distinct candidates. */

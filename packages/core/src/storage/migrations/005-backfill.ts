@@ -27,12 +27,15 @@ const UP: readonly string[] = [
   `ALTER TABLE hubspot_outbox ADD COLUMN priority smallint NOT NULL DEFAULT 0`,
   // The admin confirmed connecting a portal another org uses (see `sharedPortals`).
   `ALTER TABLE hubspot_oauth_states ADD COLUMN allow_shared_portal boolean NOT NULL DEFAULT false`,
+  // The property setup after a connect runs in the background; its progress for the widget.
+  `ALTER TABLE hubspot_connections ADD COLUMN setup jsonb`,
   `DROP INDEX IF EXISTS hubspot_outbox_claim_idx`,
   `CREATE INDEX hubspot_outbox_claim_idx ON hubspot_outbox (status, priority, next_attempt_at)`,
 ];
 
 const DOWN: readonly string[] = [
   `ALTER TABLE hubspot_oauth_states DROP COLUMN allow_shared_portal`,
+  `ALTER TABLE hubspot_connections DROP COLUMN setup`,
   `DROP INDEX IF EXISTS hubspot_outbox_claim_idx`,
   `CREATE INDEX hubspot_outbox_claim_idx ON hubspot_outbox (status, next_attempt_at)`,
   `ALTER TABLE hubspot_outbox DROP COLUMN priority`,
