@@ -116,7 +116,7 @@ describeEachBackend('the durable integration', (backend) => {
       const state = url.searchParams.get('state')!;
       const consent = emulator.authorize({ redirectUri: url.searchParams.get('redirect_uri')!, scope: url.searchParams.get('scope')!, state, hubId: HUB });
       const tokenCalls = emulator.counters().totals.byRoute['oauth.token']?.requests ?? 0;
-      await expectCode(integration.completeOAuth({ code: consent.code!, state, expectedOrgId: 'someone-elses-org', expectedUserId: 'u1', allowSharedPortal: true, browserNonce: TEST_BROWSER_NONCE }), 'OAUTH_ORG_MISMATCH');
+      await expectCode(integration.completeOAuth({ code: consent.code!, state, expectedOrgId: 'someone-elses-org', expectedUserId: 'u1', browserNonce: TEST_BROWSER_NONCE }), 'OAUTH_ORG_MISMATCH');
       expect(emulator.counters().totals.byRoute['oauth.token']?.requests ?? 0).toBe(tokenCalls);
       await expectCode(integration.completeOAuth({ code: consent.code!, state, ...signedInAs(orgId) }), 'OAUTH_STATE_INVALID');
       expect((await integration.status(orgId)).status).toBe('not_connected');
