@@ -14,6 +14,7 @@ import {
   startingBrowser,
   WIDGET_POST,
   user,
+  waitForSetup,
   type RouterHarness,
 } from './test-support/router-harness.js';
 
@@ -42,6 +43,8 @@ describe('OAuth connect and callback (router + core + emulator + PostgreSQL)', (
     // The same admin, signed in, in the browser that started (it carries the nonce cookie).
     expect(startingBrowser(callback).Cookie).toMatch(/^jc_hubspot_oauth=[\w-]{43}$/);
     expect(await finishCallback(h.app, callback, user('org-flow'))).toEqual({ path: RETURN_TO, hubspot: 'connected', reason: null });
+    // The callback answered at once; the property setup runs in the background.
+    await waitForSetup(h.app, 'org-flow');
 
     const report = await status('org-flow');
     expect(report).toMatchObject({ status: 'connected', portal: { id: 1001, domain: 'acme-demo.hubspot.com' }, bootstrap: { ok: true, missing: [] } });
@@ -60,6 +63,24 @@ describe('OAuth connect and callback (router + core + emulator + PostgreSQL)', (
     expect(callback).toContain('error=access_denied');
     expect(await finishCallback(h.app, callback, user('org-deny'))).toEqual({ path: RETURN_TO, hubspot: 'error', reason: 'OAUTH_DENIED' });
     expect((await status('org-deny')).status).toBe('not_connected');
+  });
+
+  describe('no false alarms while connected', () => {
+    // Failed before: reloading a used callback URL said "could not be matched… Click Reconnect",
+    // and a Deny on a reconnect said "Click Reconnect" though nothing had broken.
+    it('a reused callback URL while connected: unchanged, the connection as it was', async () => {
+      const callback = await consent(await startConnect(h.app, user('org-reload')));
+      expect((await finishCallback(h.app, callback, user('org-reload'))).hubspot).toBe('connected');
+      expect(await finishCallback(h.app, callback, user('org-reload'))).toEqual({ path: RETURN_TO, hubspot: 'unchanged', reason: 'OAUTH_STATE_INVALID' });
+      expect(await status('org-reload')).toMatchObject({ status: 'connected', portal: { id: 1001 }, lastError: null });
+    });
+
+    it('a Deny on a reconnect while connected: unchanged; a Deny before any connection is still an error', async () => {
+      await connectOrg(h.app, 'org-deny-live', 1001);
+      const denied = await consent(await startConnect(h.app, user('org-deny-live')), { decision: 'deny' });
+      expect(await finishCallback(h.app, denied, user('org-deny-live'))).toEqual({ path: RETURN_TO, hubspot: 'unchanged', reason: 'OAUTH_DENIED' });
+      expect(await status('org-deny-live')).toMatchObject({ status: 'connected', lastError: null });
+    });
   });
 
   it('redirects with MISSING_SCOPES when a required scope was not granted', async () => {
@@ -83,7 +104,11 @@ describe('OAuth connect and callback (router + core + emulator + PostgreSQL)', (
   it('redirects with PORTAL_MISMATCH when another portal is approved, even after GET ?confirmPortalChange=1; connects it after a same-site POST /connect', async () => {
     await connectOrg(h.app, 'org-switch', 1001);
     const other = await consent(await startConnect(h.app, user('org-switch')), { hubId: 1002 });
-    expect(await finishCallback(h.app, other, user('org-switch'))).toEqual({ path: RETURN_TO, hubspot: 'error', reason: 'PORTAL_MISMATCH' });
+    const mismatch = await request(h.app).get(other).set(user('org-switch')).set(startingBrowser(other)).expect(302);
+    // Both portals named, so the widget can say which is which.
+    expect(mismatch.headers.location).toBe(
+      `${RETURN_TO}?hubspot=error&reason=PORTAL_MISMATCH&portalId=1002&portalDomain=globex-demo.hubspot.com&previousPortalId=1001&previousPortalDomain=acme-demo.hubspot.com`,
+    );
     expect((await status('org-switch')).portal.id).toBe(1001);
 
     const linked = await consent(await startConnect(h.app, user('org-switch'), '?confirmPortalChange=1'), { hubId: 1002 });
@@ -163,7 +188,10 @@ describe('OAuth connect and callback (router + core + emulator + PostgreSQL)', (
     it('refuses a replayed state', async () => {
       const callback = await consent(await startConnect(h.app, user('org-replay')));
       expect((await finishCallback(h.app, callback, user('org-replay'))).hubspot).toBe('connected');
-      expect(await finishCallback(h.app, callback, user('org-replay'))).toEqual({ path: RETURN_TO, hubspot: 'error', reason: 'OAUTH_STATE_INVALID' });
+      // Refused (the state is spent); while the org is connected that is a neutral "unchanged".
+      expect(await finishCallback(h.app, callback, user('org-replay'))).toEqual({ path: RETURN_TO, hubspot: 'unchanged', reason: 'OAUTH_STATE_INVALID' });
+      // Anyone else replaying it (not signed in to that org) gets the refusal itself.
+      expect(await finishCallback(h.app, callback)).toEqual({ path: RETURN_TO, hubspot: 'error', reason: 'OAUTH_STATE_INVALID' });
     });
 
     it('refuses a state older than 10 minutes', async () => {

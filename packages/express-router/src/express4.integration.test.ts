@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MOUNT, RETURN_TO, WIDGET_POST, consent, finishCallback, startConnect, startRouterHarness, user, type RouterHarness } from './test-support/router-harness.js';
+import { MOUNT, RETURN_TO, WIDGET_POST, consent, finishCallback, startConnect, startRouterHarness, user, waitForSetup, type RouterHarness } from './test-support/router-harness.js';
 
 // The router supports Express 4.17+ as well as 5. In a host on Express 4, `import express from
 // 'express'` inside the router resolves to the host's Express 4; this file gives the whole module
@@ -23,6 +23,7 @@ describe('on Express 4 (router + core + emulator + PostgreSQL)', () => {
     const authorize = await startConnect(h.app, user('org-express4'));
     const callback = await consent(authorize, { hubId: 1001 });
     expect(await finishCallback(h.app, callback, user('org-express4'))).toEqual({ path: RETURN_TO, hubspot: 'connected', reason: null });
+    await waitForSetup(h.app, 'org-express4');
     const status = await request(h.app).get(`${MOUNT}/status`).set(user('org-express4', 'member-1', 'member')).expect(200);
     expect(status.body).toMatchObject({ status: 'connected', portal: { id: 1001 }, bootstrap: { ok: true } });
   });

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createConsoleLogger, HubSpotKitError, isHubSpotKitError, type HubSpotIntegration } from '@jobcannon/hubspot-core';
+import { createConsoleLogger, HubSpotKitError, isHubSpotKitError, MAX_FAILURE_IDS_PER_CALL, type HubSpotIntegration } from '@jobcannon/hubspot-core';
 import { clearNonceCookie, issueNonceCookie, readNonceCookie } from './oauth-nonce-cookie.js';
 import { readJsonBody, readRawBody } from './request-body.js';
 import { assertSameSite, normalizeOrigin } from './request-origin.js';
-import { resolveReturnTo, validateReturnToOption, withOutcome } from './return-to.js';
+import { callbackOutcome, resolveReturnTo, validateReturnToOption, withOutcome } from './return-to.js';
 import type { HubSpotHandlerOptions, HubSpotRouterIdentity } from './router-options.js';
 import { logError, redirect, sendError, sendJson } from './http-response.js';
 
@@ -40,10 +40,10 @@ interface Handler<HostRequest> {
 type Route<HostRequest> = Partial<Record<'GET' | 'POST' | 'ANY', Handler<HostRequest>>>;
 
 /**
- * At most this many ids in one `POST /failures/retry`, refused before any query (core refuses
- * the same in retryFailed): a 70,000-id list once became a 500 and a log line holding 1 MB of SQL.
+ * At most this many ids in one `POST /failures/retry` or `/failures/dismiss`, refused before any
+ * query (core refuses the same): a 70,000-id list once became a 500 and a log line holding 1 MB of SQL.
  */
-export const MAX_RETRY_IDS = 1_000;
+export const MAX_RETRY_IDS = MAX_FAILURE_IDS_PER_CALL;
 
 /** A single query value; a repeated one counts as absent (as Express's `qs` arrays did). */
 function queryValue(query: URLSearchParams, name: string): string | undefined {
@@ -57,21 +57,29 @@ function parseLimit(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-function parseRetryIds(body: unknown): string[] | undefined {
+/** `{ ids }` of a retry (optional: absent = all) or a dismiss (required). */
+function parseIds(body: unknown, action: 'retry' | 'dismiss'): string[] | undefined {
   const ids = typeof body === 'object' && body !== null ? (body as { ids?: unknown }).ids : undefined;
-  if (ids === undefined || ids === null) return undefined;
+  if (ids === undefined || ids === null) {
+    if (action === 'dismiss') throw new HubSpotKitError('BAD_REQUEST', '`ids` is required: the failures to dismiss.', { details: { field: 'ids' } });
+    return undefined;
+  }
   if (!Array.isArray(ids)) throw new HubSpotKitError('BAD_REQUEST', '`ids` must be an array of strings.', { details: { field: 'ids' } });
   if (ids.length > MAX_RETRY_IDS) {
-    throw new HubSpotKitError('PAYLOAD_TOO_LARGE', `At most ${MAX_RETRY_IDS} ids per retry; send them in batches.`, { details: { field: 'ids', limit: MAX_RETRY_IDS, value: ids.length } });
+    throw new HubSpotKitError('PAYLOAD_TOO_LARGE', `At most ${MAX_RETRY_IDS} ids per ${action}; send them in batches.`, { details: { field: 'ids', limit: MAX_RETRY_IDS, value: ids.length } });
   }
   if (!ids.every((id) => typeof id === 'string')) throw new HubSpotKitError('BAD_REQUEST', '`ids` must be an array of strings.', { details: { field: 'ids' } });
   return ids;
 }
 
-function parseConnectBody(body: unknown): { allowPortalChange: boolean } {
-  const value = typeof body === 'object' && body !== null ? (body as { allowPortalChange?: unknown }).allowPortalChange : undefined;
-  if (value !== undefined && typeof value !== 'boolean') throw new HubSpotKitError('BAD_REQUEST', '`allowPortalChange` must be a boolean.', { details: { field: 'allowPortalChange' } });
-  return { allowPortalChange: value === true };
+/** The admin's confirmations on `POST /connect`: a portal change, a portal another org already uses. */
+function parseConnectBody(body: unknown): { allowPortalChange: boolean; allowSharedPortal: boolean } {
+  const read = (field: 'allowPortalChange' | 'allowSharedPortal'): boolean => {
+    const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+    if (value !== undefined && typeof value !== 'boolean') throw new HubSpotKitError('BAD_REQUEST', `\`${field}\` must be a boolean.`, { details: { field } });
+    return value === true;
+  };
+  return { allowPortalChange: read('allowPortalChange'), allowSharedPortal: read('allowSharedPortal') };
 }
 
 function validateOptions(integration: HubSpotIntegration, options: HubSpotHandlerOptions<never>): void {
@@ -122,10 +130,35 @@ export function createHubSpotHttpHandler<HostRequest>(integration: HubSpotIntegr
   }
 
   /** A connect started here: the nonce cookie on the response, its hash bound to the state. */
-  async function startConnect(call: Call<HostRequest>, identity: HubSpotRouterIdentity, allowPortalChange: boolean): Promise<string> {
+  async function startConnect(call: Call<HostRequest>, identity: HubSpotRouterIdentity, confirmed: { allowPortalChange: boolean; allowSharedPortal: boolean }): Promise<string> {
     const browserNonce = issueNonceCookie(call.res, call.origin);
-    return integration.connectUrl({ orgId: identity.orgId, userId: identity.userId, allowPortalChange, browserNonce });
+    return integration.connectUrl({ orgId: identity.orgId, userId: identity.userId, ...confirmed, browserNonce });
   }
+
+  /**
+   * Whether the signed-in org is connected right now, for the callback's "nothing changed" outcome.
+   * Any doubt (nobody signed in, the status cannot be read) answers false: the refusal is shown as it is.
+   */
+  async function connectedNow(identity: HubSpotRouterIdentity | null): Promise<boolean> {
+    if (identity === null) return false;
+    try {
+      return (await integration.status(identity.orgId)).status === 'connected';
+    } catch (error) {
+      logError(logger, 'callback', error);
+      return false;
+    }
+  }
+
+  /** The same mutation shape for every admin action: same-site, admin, the session's org only. */
+  const adminAction = (task: (orgId: string, body: () => Promise<unknown>) => Promise<unknown>): Route<HostRequest> => ({
+    POST: {
+      mutation: true,
+      async run(call) {
+        const { orgId } = await admin(call);
+        sendJson(call.res, 200, await task(orgId, () => readJsonBody(call.req)));
+      },
+    },
+  });
 
   const routes: Record<string, Route<HostRequest>> = {
     '/connect': {
@@ -143,18 +176,19 @@ export function createHubSpotHttpHandler<HostRequest>(integration: HubSpotIntegr
           }
           // Never a portal change: any link can make a GET, so confirming one takes the POST below.
           if (call.query.has('confirmPortalChange')) logger.debug('hubspot router: confirmPortalChange on GET /connect ignored; the widget confirms with POST /connect', { route: 'connect' });
-          redirect(call.res, await startConnect(call, identity, false));
+          redirect(call.res, await startConnect(call, identity, { allowPortalChange: false, allowSharedPortal: false }));
         },
       },
       POST: {
-        // The admin's confirmation of a portal change: same-site checked like every POST, and
+        // The admin's confirmation of a portal change or of a portal another organization already
+        // uses (the widget's "Switch to the other portal" / "Connect anyway"): same-site checked like every POST, and
         // answered with the consent URL for the page to navigate to (a fetch cannot follow a
         // redirect to HubSpot's consent page); the nonce cookie rides on this answer.
         mutation: true,
         async run(call) {
           const identity = await admin(call);
-          const { allowPortalChange } = parseConnectBody(await readJsonBody(call.req));
-          sendJson(call.res, 200, { url: await startConnect(call, identity, allowPortalChange) });
+          const confirmed = parseConnectBody(await readJsonBody(call.req));
+          sendJson(call.res, 200, { url: await startConnect(call, identity, confirmed) });
         },
       },
     },
@@ -168,10 +202,11 @@ export function createHubSpotHttpHandler<HostRequest>(integration: HubSpotIntegr
           const browserNonce = readNonceCookie(call.req, call.origin);
           // One state, one nonce: whatever happens next, this browser's nonce is spent.
           clearNonceCookie(call.res, call.origin);
+          let identity: HubSpotRouterIdentity | null = null;
           try {
             // Core refuses (before any code exchange) a callback without a signed-in user, or with
             // another user, org or browser than the one that started the connect.
-            const identity = await identify(call);
+            identity = await identify(call);
             await integration.completeOAuth({
               code: queryValue(call.query, 'code') ?? null,
               state: queryValue(call.query, 'state') ?? null,
@@ -184,7 +219,7 @@ export function createHubSpotHttpHandler<HostRequest>(integration: HubSpotIntegr
             redirect(call.res, withOutcome(destination, { hubspot: 'connected' }));
           } catch (error) {
             logError(logger, 'callback', error);
-            redirect(call.res, withOutcome(destination, { hubspot: 'error', reason: isHubSpotKitError(error) ? error.code : 'INTERNAL' }));
+            redirect(call.res, withOutcome(destination, await callbackOutcome(error, () => connectedNow(identity))));
           }
         },
       },
@@ -192,7 +227,9 @@ export function createHubSpotHttpHandler<HostRequest>(integration: HubSpotIntegr
     '/status': {
       GET: {
         async run(call) {
-          sendJson(call.res, 200, await integration.status((await member(call)).orgId));
+          // The report says what this user may do, so the widget shows members no admin-only control.
+          const identity = await member(call);
+          sendJson(call.res, 200, await integration.status(identity.orgId, { manage: await isAdmin(identity, call.hostRequest) }));
         },
       },
     },
@@ -222,15 +259,12 @@ export function createHubSpotHttpHandler<HostRequest>(integration: HubSpotIntegr
         },
       },
     },
-    '/failures/retry': {
-      POST: {
-        mutation: true,
-        async run(call) {
-          const { orgId } = await admin(call);
-          sendJson(call.res, 200, await integration.retryFailed(orgId, parseRetryIds(await readJsonBody(call.req))));
-        },
-      },
-    },
+    '/failures/retry': adminAction(async (orgId, body) => integration.retryFailed(orgId, parseIds(await body(), 'retry'))),
+    '/failures/dismiss': adminAction(async (orgId, body) => integration.dismissFailures(orgId, parseIds(await body(), 'dismiss') ?? [])),
+    // Sync now: pushes what is waiting without waiting for the next worker pass.
+    '/sync': adminAction((orgId) => integration.syncNow(orgId)),
+    '/backfill': adminAction((orgId) => integration.startBackfill(orgId)),
+    '/backfill/cancel': adminAction((orgId) => integration.cancelBackfill(orgId)),
     '/webhooks': {
       // Core decides everything about a delivery, the method included (405 with Allow: POST).
       ANY: {

@@ -31,14 +31,24 @@ function fakeIntegration(recorded: Recorded): HubSpotIntegration {
     completeOAuth: async (input) => {
       record('completeOAuth', input);
       if (input.state === 'bad') throw new HubSpotKitError('OAUTH_STATE_INVALID', 'unknown state');
+      if (input.error) throw new HubSpotKitError('OAUTH_DENIED', 'denied', { details: { orgId: 'org-a' } });
+      if (input.state === 'shared') throw new HubSpotKitError('PORTAL_SHARED', 'shared', { details: { orgId: 'org-a', portalId: 1002, portalDomain: 'Globex-Demo.hubspot.com', sharedWith: 1 } });
+      if (input.state === 'in-use') throw new HubSpotKitError('PORTAL_IN_USE', 'in use', { details: { portalId: 1002, portalDomain: 'globex-demo.hubspot.com', sharedWith: 2 } });
+      // Whatever core put in details, only a number, a count and a strict host name reach the URL.
+      if (input.state === 'mismatch') {
+        throw new HubSpotKitError('PORTAL_MISMATCH', 'mismatch', {
+          details: { previousPortalId: 1001, previousPortalDomain: 'acme.hubspot.com', portalId: '1002<script>', portalDomain: 'evil.example/<b>phish</b>', sharedWith: -1 },
+        });
+      }
       return {} as never;
     },
     connectUrl: async (options) => {
       record('connectUrl', options);
       return 'https://app.hubspot.example/oauth/authorize?state=s1';
     },
-    status: async (orgId) => {
-      record('status', orgId);
+    status: async (orgId, viewer) => {
+      record('status', orgId, viewer);
+      if (orgId === 'org-new') return { status: 'not_connected' } as never;
       if (orgId === 'org-broken') throw new Error('SELECT * FROM secrets WHERE password = hunter2');
       // What pg said about a 70,000-id retry: the whole statement, 1 MB of it.
       if (orgId === 'org-huge') throw new Error(`bind message has 70001 parameter formats: UPDATE hubspot_outbox SET … WHERE id IN (${'$1, '.repeat(250_000)})`);
@@ -53,6 +63,22 @@ function fakeIntegration(recorded: Recorded): HubSpotIntegration {
     failures: async (orgId, page) => {
       record('failures', orgId, page);
       return { items: [{ id: '7', inviteId: 'inv', email: 'a@x.io', code: 'HUBSPOT_INVALID_EMAIL', details: { email: 'a@x.io' }, retryable: false, attempts: 1, failedAt: 't' }], total: 1, nextCursor: null };
+    },
+    dismissFailures: async (orgId, ids) => {
+      record('dismissFailures', orgId, ids);
+      return { dismissed: ids.length };
+    },
+    syncNow: async (orgId) => {
+      record('syncNow', orgId);
+      return { pending: 3 };
+    },
+    startBackfill: async (orgId) => {
+      record('startBackfill', orgId);
+      return { state: 'running', total: 4213, enqueued: 0, pushed: 0, failed: 0, pending: 0, ratePerSecond: null, etaAt: null, startedAt: 't', finishedAt: null };
+    },
+    cancelBackfill: async (orgId) => {
+      record('cancelBackfill', orgId);
+      return { state: 'cancelled', total: 4213, enqueued: 500, pushed: 400, failed: 0, pending: 100, ratePerSecond: null, etaAt: null, startedAt: 't', finishedAt: 't' };
     },
     retryFailed: async (orgId, ids) => {
       record('retryFailed', orgId, ids);
@@ -125,7 +151,7 @@ describe('the framework-neutral layer on plain node:http', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await json(res)).toEqual({ status: 'connected', lastError: { code: 'HUBSPOT_RATE_LIMITED', details: { status: 429 }, retryable: true, at: '2026-01-01T00:00:00.000Z' } });
-    expect(recorded.calls).toEqual([['status', 'org-a']]);
+    expect(recorded.calls).toEqual([['status', 'org-a', { manage: false }]]);
     expect(hostRequests.at(-1)).toHaveProperty('socket');
     const failures = await call('/failures?limit=5&cursor=9', { headers: member() });
     expect((await json(failures)).items[0]).toEqual({ id: '7', inviteId: 'inv', email: 'a@x.io', code: 'HUBSPOT_INVALID_EMAIL', details: { email: 'a@x.io' }, retryable: false, attempts: 1, failedAt: 't' });
@@ -221,7 +247,7 @@ describe('the framework-neutral layer on plain node:http', () => {
     expect([ok.status, ok.headers.get('location')]).toEqual([302, 'https://app.hubspot.example/oauth/authorize?state=s1']);
     const cookie = ok.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/^jc_hubspot_oauth=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=3600$/);
-    expect(recorded.calls).toEqual([['connectUrl', { orgId: 'org-a', userId: 'u1', allowPortalChange: false, browserNonce: cookie.slice('jc_hubspot_oauth='.length, cookie.indexOf(';')) }]]);
+    expect(recorded.calls).toEqual([['connectUrl', { orgId: 'org-a', userId: 'u1', allowPortalChange: false, allowSharedPortal: false, browserNonce: cookie.slice('jc_hubspot_oauth='.length, cookie.indexOf(';')) }]]);
     expect((await call('/connect', { headers: member() })).headers.get('location')).toBe('/settings?hubspot=error&reason=FORBIDDEN');
   });
 
@@ -229,7 +255,7 @@ describe('the framework-neutral layer on plain node:http', () => {
     const res = await call('/connect', { method: 'POST', headers: { ...admin(), ...WIDGET }, body: '{"allowPortalChange":true}' });
     expect([res.status, await json(res)]).toEqual([200, { url: 'https://app.hubspot.example/oauth/authorize?state=s1' }]);
     expect(res.headers.get('set-cookie')).toMatch(/^jc_hubspot_oauth=[\w-]{43}; /);
-    expect(recorded.calls).toEqual([['connectUrl', { orgId: 'org-a', userId: 'u1', allowPortalChange: true, browserNonce: expect.any(String) }]]);
+    expect(recorded.calls).toEqual([['connectUrl', { orgId: 'org-a', userId: 'u1', allowPortalChange: true, allowSharedPortal: false, browserNonce: expect.any(String) }]]);
     const crossSite = await call('/connect', { method: 'POST', headers: { ...admin(), 'Content-Type': 'text/plain' }, body: '{"allowPortalChange":true}' });
     expect([crossSite.status, (await json(crossSite)).error.code]).toEqual([403, 'CROSS_SITE_REQUEST']);
     const bad = await call('/connect', { method: 'POST', headers: { ...admin(), ...WIDGET }, body: '{"allowPortalChange":"yes"}' });
@@ -246,6 +272,99 @@ describe('the framework-neutral layer on plain node:http', () => {
     expect(recorded.calls[0]).toEqual(['completeOAuth', { code: 'c', state: 's', error: null, errorDescription: null, expectedOrgId: 'org-a', expectedUserId: 'u2', browserNonce: nonce }]);
     expect((await call('/callback?code=c&state=bad')).headers.get('location')).toBe('/settings?hubspot=error&reason=OAUTH_STATE_INVALID');
     expect(recorded.calls[1]).toEqual(['completeOAuth', expect.objectContaining({ expectedOrgId: null, expectedUserId: null, browserNonce: null })]);
+  });
+
+  describe('the status says what the signed-in user may do', () => {
+    it('passes { manage } from isAdmin to core', async () => {
+      await call('/status', { headers: admin() });
+      await call('/status', { headers: member() });
+      expect(recorded.calls).toEqual([
+        ['status', 'org-a', { manage: true }],
+        ['status', 'org-a', { manage: false }],
+      ]);
+      options = { isAdmin: (identity) => identity.userId === 'u2' };
+      await call('/status', { headers: member() });
+      expect(recorded.calls.at(-1)).toEqual(['status', 'org-a', { manage: true }]);
+    });
+  });
+
+  describe('Sync now, dismiss and the backfill', () => {
+    const post = (path: string, headers: Record<string, string>, body = '{}') => call(path, { method: 'POST', headers, body });
+
+    it('runs each for an admin of the session’s org only, answering core’s result', async () => {
+      expect(await json(await post('/sync?orgId=org-b', { ...admin(), ...WIDGET }))).toEqual({ pending: 3 });
+      expect(await json(await post('/failures/dismiss', { ...admin(), ...WIDGET }, '{"ids":["7","invalid-3"],"orgId":"org-b"}'))).toEqual({ dismissed: 2 });
+      expect(await json(await post('/backfill', { ...admin(), ...WIDGET }))).toMatchObject({ state: 'running', total: 4213 });
+      expect(await json(await post('/backfill/cancel', { ...admin(), ...WIDGET }))).toMatchObject({ state: 'cancelled' });
+      expect(recorded.calls).toEqual([
+        ['syncNow', 'org-a'],
+        ['dismissFailures', 'org-a', ['7', 'invalid-3']],
+        ['startBackfill', 'org-a'],
+        ['cancelBackfill', 'org-a'],
+      ]);
+    });
+
+    it('refuses members (403), no session (401), cross-site posts (403) and other methods (405), before core', async () => {
+      for (const path of ['/sync', '/failures/dismiss', '/backfill', '/backfill/cancel']) {
+        const forbidden = await post(path, { ...member(), ...WIDGET }, '{"ids":["1"]}');
+        expect([path, forbidden.status, (await json(forbidden)).error.code]).toEqual([path, 403, 'FORBIDDEN']);
+        expect((await json(await post(path, WIDGET, '{"ids":["1"]}'))).error.code).toBe('UNAUTHENTICATED');
+        const form = await call(path, { method: 'POST', headers: { ...admin(), 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'ids=1' });
+        expect([path, form.status, (await json(form)).error.code]).toEqual([path, 403, 'CROSS_SITE_REQUEST']);
+        const foreign = await post(path, { ...admin(), ...WIDGET, Origin: 'https://evil.example' }, '{"ids":["1"]}');
+        expect((await json(foreign)).error.code).toBe('CROSS_SITE_REQUEST');
+        const get = await call(path, { headers: admin() });
+        expect([path, get.status, get.headers.get('allow')]).toEqual([path, 405, 'POST']);
+      }
+      expect(recorded.calls).toEqual([]);
+    });
+
+    it('dismiss needs an array of at most 1,000 string ids: 400 without, 413 beyond, before core', async () => {
+      const ids = (count: number) => JSON.stringify({ ids: Array.from({ length: count }, (_, index) => String(index + 1)) });
+      const over = await post('/failures/dismiss', { ...admin(), ...WIDGET }, ids(1_001));
+      expect([over.status, await json(over)]).toEqual([413, { error: { code: 'PAYLOAD_TOO_LARGE', message: 'At most 1000 ids per dismiss; send them in batches.', details: { field: 'ids', limit: 1_000, value: 1_001 } } }]);
+      for (const body of ['{}', '{"ids":"7"}', '{"ids":[7]}']) {
+        const bad = await post('/failures/dismiss', { ...admin(), ...WIDGET }, body);
+        expect([body, bad.status, await json(bad)]).toEqual([body, 400, { error: { code: 'BAD_REQUEST', message: expect.any(String), details: { field: 'ids' } } }]);
+      }
+      expect(recorded.calls).toEqual([]);
+      expect(await json(await post('/failures/dismiss', { ...admin(), ...WIDGET }, ids(1_000)))).toEqual({ dismissed: 1_000 });
+    });
+  });
+
+  describe('the callback’s outcomes', () => {
+    const location = async (query: string, headers: Record<string, string> = member()) => (await call(`/callback?${query}`, { headers })).headers.get('location');
+
+    it('POST /connect passes allowSharedPortal (the "Connect anyway" confirmation), a boolean only', async () => {
+      const res = await call('/connect', { method: 'POST', headers: { ...admin(), ...WIDGET }, body: '{"allowSharedPortal":true}' });
+      expect(await json(res)).toEqual({ url: 'https://app.hubspot.example/oauth/authorize?state=s1' });
+      expect(recorded.calls).toEqual([['connectUrl', { orgId: 'org-a', userId: 'u1', allowPortalChange: false, allowSharedPortal: true, browserNonce: expect.any(String) }]]);
+      const bad = await call('/connect', { method: 'POST', headers: { ...admin(), ...WIDGET }, body: '{"allowSharedPortal":1}' });
+      expect([bad.status, await json(bad)]).toEqual([400, { error: { code: 'BAD_REQUEST', message: '`allowSharedPortal` must be a boolean.', details: { field: 'allowSharedPortal' } } }]);
+    });
+
+    it('names the portal of PORTAL_SHARED and PORTAL_IN_USE on the redirect (id, host name lower-cased, how many orgs use it)', async () => {
+      expect(await location('code=c&state=shared')).toBe('/settings?hubspot=error&reason=PORTAL_SHARED&portalId=1002&portalDomain=globex-demo.hubspot.com&sharedWith=1');
+      expect(await location('code=c&state=in-use')).toBe('/settings?hubspot=error&reason=PORTAL_IN_USE&portalId=1002&portalDomain=globex-demo.hubspot.com&sharedWith=2');
+    });
+
+    it('names both portals of PORTAL_MISMATCH, dropping any value that is not a number or a strict host name', async () => {
+      expect(await location('code=c&state=mismatch')).toBe('/settings?hubspot=error&reason=PORTAL_MISMATCH&previousPortalId=1001&previousPortalDomain=acme.hubspot.com');
+    });
+
+    it('a reused callback URL or a Deny while the org is connected: "unchanged", never an error', async () => {
+      expect(await location('code=c&state=bad')).toBe('/settings?hubspot=unchanged&reason=OAUTH_STATE_INVALID');
+      expect(await location('error=access_denied&state=s')).toBe('/settings?hubspot=unchanged&reason=OAUTH_DENIED');
+      // Not connected (or nobody signed in, or the status unreadable): the refusal is shown as it is.
+      expect(await location('error=access_denied&state=s', member('org-new'))).toBe('/settings?hubspot=error&reason=OAUTH_DENIED');
+      expect(await location('code=c&state=bad', {})).toBe('/settings?hubspot=error&reason=OAUTH_STATE_INVALID');
+      expect(await location('code=c&state=bad', member('org-broken'))).toBe('/settings?hubspot=error&reason=OAUTH_STATE_INVALID');
+    });
+
+    it('replaces any outcome parameters already in returnTo', async () => {
+      options = { returnTo: '/settings?tab=crm&hubspot=connected&portalDomain=old.example.com&reason=X' };
+      expect(await location('code=c&state=in-use')).toBe('/settings?tab=crm&hubspot=error&reason=PORTAL_IN_USE&portalId=1002&portalDomain=globex-demo.hubspot.com&sharedWith=2');
+    });
   });
 
   it('on https (a trusted proxy) uses a __Host- Secure cookie and reads only that one', async () => {

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createHubSpotIntegration, generateEncryptionKey, silentLogger, type AssessmentInvite, type HubSpotIntegration, type Logger } from '@jobcannon/hubspot-core';
+import { createHubSpotIntegration, generateEncryptionKey, silentLogger, type AssessmentInvite, type HubSpotIntegration, type HubSpotIntegrationOptions, type Logger } from '@jobcannon/hubspot-core';
 import { DEFAULT_APP, startEmulator, type Emulator } from '@jobcannon/hubspot-emulator';
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import request from 'supertest';
@@ -79,7 +79,12 @@ function recordResponses(responses: string[]): RequestHandler {
   };
 }
 
-export async function startRouterHarness(): Promise<RouterHarness> {
+export interface HarnessOptions {
+  /** Integration options on top of the harness's (e.g. `sharedPortals`, `backfill`). */
+  integration?: Partial<Pick<HubSpotIntegrationOptions, 'sharedPortals' | 'backfill' | 'pushOnEnqueue' | 'mergePolicy'>>;
+}
+
+export async function startRouterHarness(harnessOptions: HarnessOptions = {}): Promise<RouterHarness> {
   const emulator = await startEmulator({ port: 0, seed: 11 });
   const database = await createPostgresTestDatabase('router');
   const responses: string[] = [];
@@ -110,6 +115,9 @@ export async function startRouterHarness(): Promise<RouterHarness> {
     pushOnEnqueue: false,
     requestTimeoutMs: 5_000,
     clock: { now: () => Date.now() + clock.offsetMs },
+    // Many suites connect several orgs to the two emulated portals; the shared-portal suite asks for `confirm`.
+    sharedPortals: 'allow',
+    ...harnessOptions.integration,
   });
   await integration.migrate();
 
@@ -229,10 +237,25 @@ export async function finishCallback(app: Express, callbackPath: string, headers
   return outcomeOf(res.headers.location);
 }
 
-/** The whole browser round trip for an admin of `orgId`, approving on portal `hubId`. */
+/** The whole browser round trip for an admin of `orgId`, approving on portal `hubId`; resolves once the property setup has run. */
 export async function connectOrg(app: Express, orgId: string, hubId = 1001, query = ''): Promise<void> {
   const callback = await consent(await startConnect(app, user(orgId), query), { hubId });
   expect(await finishCallback(app, callback, user(orgId))).toEqual({ path: RETURN_TO, hubspot: 'connected', reason: null });
+  await waitForSetup(app, orgId);
+}
+
+/**
+ * The callback answers at once and the property setup runs in the background: waits (via GET
+ * /status) until it has finished. A loop rather than expect.poll, which only works inside a test.
+ */
+export async function waitForSetup(app: Express, orgId: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const report = (await request(app).get(`${MOUNT}/status`).set(user(orgId)).expect(200)).body as { setup: { state: string } | null; bootstrap: unknown };
+    if (report.bootstrap !== null && report.setup?.state !== 'running') return;
+    if (Date.now() > deadline) throw new Error(`the property setup of ${orgId} did not finish within ${timeoutMs} ms: ${JSON.stringify(report.setup)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** A completed invite (core's test invite); `email` decides whether HubSpot accepts it. */
