@@ -54,7 +54,7 @@ export interface DrainDeps {
  * round settled nothing (every due row was held), so it never spins.
  */
 export function createDrain(ctx: IntegrationContext, deps: DrainDeps) {
-  const { workerId, leaseMs, resultUrlBase, mergePolicy } = ctx.settings;
+  const { workerId, leaseMs, resultUrlBase, mergePolicy, contactNames } = ctx.settings;
 
   async function pushRows(orgId: string, rows: OutboxRow[], signal: AbortSignal): Promise<DrainResult> {
     const result = emptyDrain();
@@ -68,7 +68,7 @@ export function createDrain(ctx: IntegrationContext, deps: DrainDeps) {
     const items: DeliveryItem[] = [];
     for (const row of rows) {
       try {
-        const properties = mapInviteToProperties(row.payload as AssessmentInvite, { resultUrlBase, mergePolicy, carriedTests: row.carried });
+        const properties = mapInviteToProperties(row.payload as AssessmentInvite, { resultUrlBase, mergePolicy, carriedTests: row.carried, contactNames });
         items.push({ key: row.id, email: row.email, properties, attempts: row.attempts, failingSince: row.failingSince?.getTime() ?? null });
       } catch (error) {
         // Stored before validation got stricter (or by hand): kept with its reason, never sent.

@@ -30,7 +30,7 @@ function sameValue(sent: string, shown: string | null | undefined): boolean {
  * is the newest. A clean history costs nothing: only rows marked after a timeout are read.
  */
 export function createReadBack(ctx: IntegrationContext, deps: { crm: CrmApi; limiters: RateLimiterRegistry; tokens: TokenKeeper }) {
-  const { resultUrlBase, mergePolicy } = ctx.settings;
+  const { resultUrlBase, mergePolicy, contactNames } = ctx.settings;
 
   async function verifyOrg(orgId: string, rows: OutboxRow[], signal: AbortSignal): Promise<{ matched: string[]; stale: string[] }> {
     const connection = await getConnection(ctx.db, orgId);
@@ -39,7 +39,7 @@ export function createReadBack(ctx: IntegrationContext, deps: { crm: CrmApi; lim
     const limiter = deps.limiters.forPortal(connection.portalId, connection.rateLimitMax);
     for (let index = 0; index < rows.length; index += MAX_BATCH_SIZE) {
       const chunk = rows.slice(index, index + MAX_BATCH_SIZE);
-      const expected = new Map(chunk.map((row) => [row.id, mapInviteToProperties(row.payload as AssessmentInvite, { resultUrlBase, mergePolicy, carriedTests: row.carried })]));
+      const expected = new Map(chunk.map((row) => [row.id, mapInviteToProperties(row.payload as AssessmentInvite, { resultUrlBase, mergePolicy, carriedTests: row.carried, contactNames })]));
       const names = [...new Set([...expected.values()].flatMap((properties) => Object.keys(properties)))];
       const token = await deps.tokens.accessToken(orgId);
       const response = await limiter.schedule(() => deps.crm.batchReadContactsByEmail(token, chunk.map((row) => row.email), [...names, 'email'], { signal }), signal);

@@ -33,6 +33,7 @@ export interface IntegrationSettings {
   optionalScopes: string[] | undefined;
   resultUrlBase: string;
   mergePolicy: MergePolicy;
+  contactNames: boolean;
   sharedPortals: 'confirm' | 'allow' | 'refuse';
   leaseMs: number;
   requestTimeoutMs: number;
@@ -86,6 +87,7 @@ export function resolveIntegrationContext(options: HubSpotIntegrationOptions, sh
       optionalScopes: options.hubspot.optionalScopes,
       resultUrlBase: options.resultUrlBase,
       mergePolicy: options.mergePolicy ?? 'latest-per-test',
+      contactNames: options.contactNames === true,
       sharedPortals: options.sharedPortals ?? 'confirm',
       leaseMs: options.leaseMs ?? 60_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,

@@ -71,6 +71,8 @@ export interface HubSpotIntegrationOptions {
    * clears them, so a Contact shows exactly one invite's state.
    */
   mergePolicy?: MergePolicy;
+  /** Also send the candidate's `firstname` / `lastname` when the invite has them. Default false. */
+  contactNames?: boolean;
   /**
    * A portal another organization already uses (two JobCannon customers, one HubSpot account):
    * `confirm` (default) asks the admin first (PORTAL_SHARED, then connect with `allowSharedPortal`),

@@ -48,6 +48,9 @@ export const assessmentInviteSchema = z
     updatedAt: isoInstant,
     completedAt: isoInstant.nullish(),
     expiresAt: isoInstant.nullish(),
+    /** The candidate's name, when the host knows it (sent as firstname/lastname with `contactNames`). */
+    firstName: z.string().trim().max(100).nullish(),
+    lastName: z.string().trim().max(100).nullish(),
   })
   .superRefine((invite, context) => {
     const seen = new Set<string>();

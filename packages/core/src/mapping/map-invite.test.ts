@@ -215,6 +215,13 @@ describe('mapInviteToProperties', () => {
     expect(filled).toEqual(['jc_completed_at', 'jc_invitation_id', 'jc_mbti_type', 'jc_result_url', 'jc_test_status']);
   });
 
+  it('sends the candidate’s name only with contactNames, and only the parts it has', () => {
+    const named = invite({ firstName: ' Ada ', lastName: 'Lovelace' } as never);
+    expect(mapInviteToProperties(named, { resultUrlBase })).not.toHaveProperty('firstname');
+    expect(mapInviteToProperties(named, { resultUrlBase, contactNames: true })).toMatchObject({ firstname: 'Ada', lastname: 'Lovelace' });
+    expect(mapInviteToProperties(invite({ firstName: 'Ada' } as never), { resultUrlBase, contactNames: true })).not.toHaveProperty('lastname');
+  });
+
   it('needs a result URL base', () => {
     expect(() => mapInviteToProperties(invite(), { resultUrlBase: '' })).toThrow(/resultUrlBase/);
   });

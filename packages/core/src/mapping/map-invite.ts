@@ -18,7 +18,9 @@ export type StatusPropertyName = 'jc_test_status' | 'jc_result_url' | 'jc_comple
  * What one push writes: the four status properties always, test properties only where the policy
  * says so (`latest-per-test`: the tests this push has results for; `replace`: all 17).
  */
-export type ContactProperties = Record<StatusPropertyName, string> & Partial<Record<Exclude<JcPropertyName, StatusPropertyName>, string>>;
+export type ContactProperties = Record<StatusPropertyName, string> &
+  Partial<Record<Exclude<JcPropertyName, StatusPropertyName>, string>> &
+  Partial<Record<'firstname' | 'lastname', string>>;
 
 /**
  * How a push treats tests it has no result for (score-mapping.md, "Rules").
@@ -53,6 +55,11 @@ export interface MapInviteOptions {
    * written where this invite has no finished result of the same test, never counted in its status.
    */
   carriedTests?: readonly CarriedTest[];
+  /**
+   * Also send HubSpot's own `firstname` / `lastname` when the invite has them (off by default: a
+   * portal's owners may manage names elsewhere, and the kit never clears them).
+   */
+  contactNames?: boolean;
 }
 
 /** The identity HubSpot matches on: trimmed and lower-cased (HubSpot's match is exact). */
@@ -204,6 +211,10 @@ export function mapInviteToProperties(input: AssessmentInvite, options: MapInvit
   properties.jc_test_status = testStatus;
   properties.jc_invitation_id = inviteId;
   properties.jc_result_url = resultUrlFor(options.resultUrlBase, inviteId);
+  if (options.contactNames) {
+    if (invite.firstName) properties.firstname = invite.firstName;
+    if (invite.lastName) properties.lastname = invite.lastName;
+  }
   properties.jc_completed_at = '';
   if (testStatus === 'completed') {
     const completedAt = completionInstant(invite);
