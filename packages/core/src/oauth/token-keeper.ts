@@ -172,7 +172,10 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
       const now = options.clock.now();
       const step = decideRetry({ kind: 'refresh-failed' }, { attempt: 1, maxWaitMs: 0, refreshed: true, rebootstrapped: true, queued: true, failingSince: null, now, random: options.random ?? Math.random, refreshFailures: failures }, options.policy ?? DEFAULT_RETRY_POLICY);
       const retryAt = now + (step.action === 'hold' && step.delayMs !== null ? step.delayMs : 60_000);
-      await updateConnection(options.db, orgId, { refreshFailures: failures, refreshRetryAt: new Date(retryAt) }, new Date(now));
+      // After a 401 the stored access token is known dead: mark it expired too, so every process
+      // asks for a refresh (and meets this backoff) instead of sending upserts HubSpot will refuse.
+      await updateConnection(options.db, orgId, { refreshFailures: failures, refreshRetryAt: new Date(retryAt), ...(staleAccessToken !== null ? { accessExpiresAt: new Date(now) } : {}) }, new Date(now));
+      cache.delete(orgId);
       options.logger.warn('hubspot token refresh failed; backing off', { orgId, failures, retryInMs: retryAt - now, message: (error as Error).message });
       throw new HubSpotKitError('TOKEN_REFRESH_FAILED', `Could not refresh the HubSpot token: ${(error as Error).message}`, { cause: error, details: { orgId, retryAt, failures } });
     }

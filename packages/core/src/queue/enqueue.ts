@@ -7,6 +7,7 @@ import { mapInviteToProperties, normalizeEmail } from '../mapping/map-invite.js'
 import { listConnectedOrgIds } from '../storage/connections-repository.js';
 import { recordInvalidSnapshot, supersedeInvalidSnapshots, supersedeInvalidSnapshotsMany } from '../storage/failures-repository.js';
 import { upsertSnapshot, upsertSnapshots } from '../storage/outbox-repository.js';
+import { decideRetry, failureFromError } from '../retry/retry-policy.js';
 
 /**
  * Putting results in the outbox: one invite (the host's transactional outbox call), and the nightly
@@ -109,18 +110,35 @@ export function createEnqueue(ctx: IntegrationContext, deps: { nudge: () => void
       }
     }
     if (valid.length > 0) {
-      const stored = await upsertSnapshots(
-        target,
-        valid.map((item) => ({ orgId: item.orgId, email: item.email, inviteId: item.inviteId, snapshot: item.snapshot, inviteUpdatedAt: item.updatedAt, payload: item.invite })),
-        ctx.now(),
-        { policy: ctx.settings.mergePolicy, priority: options.priority ?? 0 },
-      );
+      const snapshots = valid.map((item) => ({ orgId: item.orgId, email: item.email, inviteId: item.inviteId, snapshot: item.snapshot, inviteUpdatedAt: item.updatedAt, payload: item.invite }));
+      const stored = await writePage(target, snapshots, options);
       result.enqueued += stored.inserted + stored.replaced + stored.carried;
       result.skipped += stored.ignored;
       await supersedeInvalidSnapshotsMany(target, valid.map((item) => ({ orgId: item.orgId, email: item.email, inviteId: item.inviteId, upTo: item.updatedAt })));
       if (result.enqueued > 0) nudgeAfter(options.trx);
     }
     return result;
+  }
+
+  /**
+   * A page touches many rows at once, so PostgreSQL may pick it as a deadlock victim against a host
+   * transaction enqueueing the same candidates in another order. The retry policy decides the
+   * repeat (the page is idempotent: the merge rules make a re-run a no-op for what landed). Inside
+   * the host's transaction the error is the host's: that transaction is aborted and cannot retry.
+   */
+  async function writePage(target: Knex | Knex.Transaction, snapshots: Parameters<typeof upsertSnapshots>[1], options: { priority?: 0 | 1; trx?: Knex.Transaction }) {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await upsertSnapshots(target, snapshots, ctx.now(), { policy: ctx.settings.mergePolicy, priority: options.priority ?? 0 });
+      } catch (error) {
+        const failure = options.trx ? null : failureFromError(error, ctx.clock.now());
+        if (failure?.kind !== 'database-conflict') throw error;
+        const step = decideRetry(failure, { attempt, maxWaitMs: 1_000, refreshed: true, rebootstrapped: true, queued: false, failingSince: null, now: ctx.clock.now(), random: ctx.random }, ctx.settings.retryPolicy);
+        if (step.action !== 'retry-now') throw error;
+        ctx.logger.warn('a page of enqueues met a database conflict; writing it again', { attempt, delayMs: step.delayMs });
+        await ctx.sleep(step.delayMs, ctx.shutdown);
+      }
+    }
   }
 
   async function sweepPartials(source: InProgressInviteSource, sweepOptions: SweepPartialsOptions = {}): Promise<SweepPartialsResult> {

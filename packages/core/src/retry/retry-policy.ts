@@ -23,7 +23,9 @@ export type RetryFailure =
   /** Our own validation refused the input (an invite out of range): it will never succeed. */
   | { kind: 'invalid-input' }
   /** The stored tokens cannot be decrypted with the configured keys (the key changed). */
-  | { kind: 'credentials-unreadable' };
+  | { kind: 'credentials-unreadable' }
+  /** PostgreSQL chose this statement as a deadlock or serialization victim: running it again works. */
+  | { kind: 'database-conflict' };
 
 export type RetryStep =
   /** Wait `delayMs`, then send again in this pass. */
@@ -126,6 +128,8 @@ export function codeForFailure(failure: RetryFailure): HubSpotKitErrorCode {
       return 'INVALID_INVITE';
     case 'credentials-unreadable':
       return 'DECRYPTION_FAILED';
+    case 'database-conflict':
+      return 'INTERNAL';
     case 'http':
       if (failure.status === 429) return 'HUBSPOT_RATE_LIMITED';
       if (failure.status === 423) return 'HUBSPOT_LOCKED';
@@ -165,6 +169,9 @@ export function decideRetry(failure: RetryFailure, context: RetryContext, policy
     case 'credentials-unreadable':
       // Not a loop: the rows wait; a restored key is picked up at the next check, a reconnect at once.
       return { action: 'hold', delayMs: policy.unreadableRecheckMs, code };
+    case 'database-conflict':
+      // The other transaction has gone on by now; a short jittered wait keeps two writers apart.
+      return context.attempt < policy.maxAttemptsPerPass ? { action: 'retry-now', delayMs: fullJitter(context.attempt, context.random, { baseDelayMs: 50, maxDelayMs: 1_000 }), code } : { action: 'fail', code };
     default:
       break;
   }
@@ -216,6 +223,8 @@ export function failureFromError(error: unknown, now: number): RetryFailure | nu
     // A kit error wrapping a HubSpot answer (the bootstrap's BOOTSTRAP_FAILED) is decided by that answer.
     return error.cause === undefined ? null : failureFromError(error.cause, now);
   }
+  const sqlState = (error as { code?: unknown } | null)?.code;
+  if (sqlState === '40P01' || sqlState === '40001') return { kind: 'database-conflict' };
   if (!(error instanceof HubSpotCallError)) return null;
   if (error.kind === 'timeout') return { kind: 'timeout' };
   if (error.kind === 'network') return { kind: 'network' };

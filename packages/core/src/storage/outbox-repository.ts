@@ -158,7 +158,8 @@ export async function upsertSnapshots(db: Db, inputs: readonly SnapshotInput[], 
     if (firsts.has(key)) repeats.push(input);
     else firsts.set(key, { ...input, email: normalizeEmail(input.email) });
   }
-  const page = [...firsts.values()];
+  // Rows in one order for every page writer, so two pages never wait on each other in a cycle.
+  const page = [...firsts.values()].sort((a, b) => (a.orgId === b.orgId ? (a.email < b.email ? -1 : a.email > b.email ? 1 : 0) : a.orgId < b.orgId ? -1 : 1));
   const inserted = await queryRows<{ org_id: string; email: string }>(
     db,
     `INSERT INTO ${TABLE} (
@@ -192,7 +193,7 @@ export async function upsertSnapshots(db: Db, inputs: readonly SnapshotInput[], 
         trx,
         `SELECT o.* FROM ${TABLE} AS o
          JOIN unnest(?::text[], ?::text[]) AS k(org_id, email) ON k.org_id = o.org_id AND k.email = o.email
-         ORDER BY o.id
+         ORDER BY o.org_id, o.email
          FOR UPDATE OF o`,
         [existing.map((input) => input.orgId), existing.map((input) => input.email)] as unknown as Knex.RawBinding[],
       );
