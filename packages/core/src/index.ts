@@ -70,6 +70,11 @@ export { signWebhookV3, signWebhookV3RawUri, verifyWebhookV3 } from './webhooks/
 export type { WebhookVerification } from './webhooks/webhook-signature.js';
 
 export { createConsoleLogger, silentLogger, systemClock } from './ports/ports.js';
+export { fromPino } from './metrics/logger-adapters.js';
+export type { PinoLikeLogger } from './metrics/logger-adapters.js';
+export { METRIC_NAMES } from './metrics/metric-names.js';
+export type { MetricsOptions, MetricsSnapshot } from './metrics/kit-metrics.js';
+export type { OutboxFigures } from './metrics/outbox-figures.js';
 export type { Clock, Fetch, LogFields, Logger, Notification, NotificationKind, Notifier, Random, Sleep } from './ports/ports.js';
 
 export { generateEncryptionKey } from './crypto/token-cipher.js';

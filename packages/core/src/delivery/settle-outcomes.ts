@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { PROBLEMS_A_PUSH_DOES_NOT_CLEAR, type ConnectionProblem, type ConnectionState } from '../connections/connection-state.js';
 import type { IntegrationContext } from '../integration/integration-context.js';
 import type { DrainResult } from '../integration/types.js';
+import type { KitMetrics } from '../metrics/kit-metrics.js';
 import { getConnection, updateConnection } from '../storage/connections-repository.js';
 import { deferRows, markFailed, markManyPushed, releaseLease, reschedule, scheduleReadBack } from '../storage/outbox-repository.js';
 import type { OutboxRow } from '../storage/rows.js';
@@ -16,7 +17,7 @@ type SyncLogWrite = Parameters<typeof appendSyncLog>[1][number];
  * all in one transaction, so a crash can leave neither a settled row without its log line nor the
  * reverse. Then the connection's current problem follows what happened.
  */
-export function createOutcomeSettler(ctx: IntegrationContext, deps: { connectionState: ConnectionState }) {
+export function createOutcomeSettler(ctx: IntegrationContext, deps: { connectionState: ConnectionState; metrics?: Pick<KitMetrics, 'recordOutcomes'> }) {
   const { workerId } = ctx.settings;
 
   return async function settleOutcomes(orgId: string, outcomes: DeliveryOutcome[], rowsById: Map<string, OutboxRow>, result: DrainResult): Promise<void> {
@@ -94,6 +95,8 @@ export function createOutcomeSettler(ctx: IntegrationContext, deps: { connection
       // contacts back once that can no longer happen (see read-back.ts).
       if (uncertain.length > 0) await scheduleReadBack(trx, uncertain, new Date(at.getTime() + ctx.settings.readBackAfterMs));
     });
+    // Counted once committed: a rolled-back settle is claimed and delivered again.
+    deps.metrics?.recordOutcomes(outcomes);
 
     const problem = (error: DeliveryError): ConnectionProblem => ({ code: error.code, message: error.message, details: error.details });
     if (result.pushed > 0) {

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { Client } from '@hubspot/api-client';
+import type { HubSpotCallTelemetry, HubSpotOperation } from '../metrics/kit-metrics.js';
 import { HubSpotCallError, toHubSpotCallError } from './hubspot-call-error.js';
 
 const OBJECT_TYPE = 'contacts';
@@ -86,7 +87,21 @@ export interface CrmApiOptions {
   timeoutMs: number;
   /** Sees the status and headers of every response, errors included (the rate limiter listens here). */
   observe?: ResponseObserver;
+  /** One span and the response figures per call (see metrics/kit-metrics.ts). */
+  telemetry?: HubSpotCallTelemetry;
+  /** The portal an access token belongs to, for the span (the token itself is never recorded). */
+  portalOf?: (accessToken: string) => number | null;
 }
+
+/** The operations the figures and spans are labelled with: route templates, never URLs with ids. */
+const OPERATIONS = {
+  listPropertyGroups: { name: 'properties.groups.list', method: 'GET', route: '/crm/v3/properties/contacts/groups' },
+  createPropertyGroup: { name: 'properties.groups.create', method: 'POST', route: '/crm/v3/properties/contacts/groups' },
+  listProperties: { name: 'properties.list', method: 'GET', route: '/crm/v3/properties/contacts' },
+  createProperty: { name: 'properties.create', method: 'POST', route: '/crm/v3/properties/contacts' },
+  batchReadContacts: { name: 'contacts.batch.read', method: 'POST', route: '/crm/v3/objects/contacts/batch/read' },
+  batchUpsertContacts: { name: 'contacts.batch.upsert', method: 'POST', route: '/crm/v3/objects/contacts/batch/upsert' },
+} as const satisfies Record<string, HubSpotOperation>;
 
 interface HttpInfo<T> {
   httpStatusCode: number;
@@ -189,16 +204,28 @@ export function createCrmApi(options: CrmApiOptions): CrmApi {
   // our `httpAgent` - when a call passes options with a merge strategy; without them it runs none.
   const withClientMiddleware = { middleware: [], middlewareMergeStrategy: 'append' } as const;
 
-  async function call<T>(signal: AbortSignal | undefined, run: () => Promise<HttpInfo<T>>): Promise<HubSpotResponse<T>> {
+  interface CallFacts {
+    accessToken: string;
+    signal: AbortSignal | undefined;
+    operation: HubSpotOperation;
+    size?: number;
+    keys?: readonly string[];
+  }
+
+  async function call<T>(facts: CallFacts, run: () => Promise<HttpInfo<T>>): Promise<HubSpotResponse<T>> {
+    const { signal } = facts;
     if (signal?.aborted) throw new HubSpotCallError('aborted', null, 'The request was cancelled (shutting down)', null, {});
+    const recorder = options.telemetry?.startCall({ operation: facts.operation, portalId: options.portalOf?.(facts.accessToken) ?? null, size: facts.size, keys: facts.keys });
     try {
       // node-fetch cannot be cancelled here; on abort we stop waiting and let the socket finish.
       const info = await (signal ? raceAbort(run(), signal) : run());
       const headers = lowerCaseKeys(info.headers);
+      recorder?.end({ status: info.httpStatusCode, errorKind: null, correlationId: headers['x-hubspot-correlation-id'] ?? null });
       options.observe?.(info.httpStatusCode, headers);
       return { data: info.data, status: info.httpStatusCode, headers };
     } catch (error) {
       const callError = toHubSpotCallError(error, signal);
+      recorder?.end({ status: callError.status, errorKind: callError.status === null ? callError.kind : null, correlationId: callError.correlationId ?? callError.headers['x-hubspot-correlation-id'] ?? null });
       if (callError.status !== null) options.observe?.(callError.status, callError.headers);
       throw callError;
     }
@@ -210,29 +237,30 @@ export function createCrmApi(options: CrmApiOptions): CrmApi {
       clients.clear();
     },
     async listPropertyGroups(accessToken, { signal } = {}) {
-      const response = await call(signal, () => clientFor(accessToken).groupsApi.getAllWithHttpInfo(OBJECT_TYPE, withClientMiddleware as never));
+      const response = await call({ accessToken, signal, operation: OPERATIONS.listPropertyGroups }, () => clientFor(accessToken).groupsApi.getAllWithHttpInfo(OBJECT_TYPE, withClientMiddleware as never));
       return { ...response, data: response.data.results as HubSpotPropertyGroup[] };
     },
     async createPropertyGroup(accessToken, group, { signal } = {}) {
-      return call(signal, () => clientFor(accessToken).groupsApi.createWithHttpInfo(OBJECT_TYPE, group as never, withClientMiddleware as never)) as Promise<
+      return call({ accessToken, signal, operation: OPERATIONS.createPropertyGroup }, () => clientFor(accessToken).groupsApi.createWithHttpInfo(OBJECT_TYPE, group as never, withClientMiddleware as never)) as Promise<
         HubSpotResponse<HubSpotPropertyGroup>
       >;
     },
     async listProperties(accessToken, { signal } = {}) {
-      const response = await call(signal, () => clientFor(accessToken).coreApi.getAllWithHttpInfo(OBJECT_TYPE, false, undefined, withClientMiddleware as never));
+      const response = await call({ accessToken, signal, operation: OPERATIONS.listProperties }, () => clientFor(accessToken).coreApi.getAllWithHttpInfo(OBJECT_TYPE, false, undefined, withClientMiddleware as never));
       return { ...response, data: response.data.results as unknown as HubSpotProperty[] };
     },
     async createProperty(accessToken, property, { signal } = {}) {
-      return call(signal, () => clientFor(accessToken).coreApi.createWithHttpInfo(OBJECT_TYPE, property as never, withClientMiddleware as never)) as Promise<
+      return call({ accessToken, signal, operation: OPERATIONS.createProperty }, () => clientFor(accessToken).coreApi.createWithHttpInfo(OBJECT_TYPE, property as never, withClientMiddleware as never)) as Promise<
         HubSpotResponse<HubSpotProperty>
       >;
     },
     async batchReadContactsByEmail(accessToken, emails, properties, { signal } = {}) {
       const body = { inputs: emails.map((id) => ({ id })), idProperty: 'email', properties, propertiesWithHistory: [] };
-      return call(signal, () => clientFor(accessToken).batchApi.readWithHttpInfo(body as never, false, withClientMiddleware as never)) as Promise<HubSpotResponse<ReadContactsResponse>>;
+      return call({ accessToken, signal, operation: OPERATIONS.batchReadContacts, size: emails.length }, () => clientFor(accessToken).batchApi.readWithHttpInfo(body as never, false, withClientMiddleware as never)) as Promise<HubSpotResponse<ReadContactsResponse>>;
     },
     async batchUpsertContacts(accessToken, inputs, { signal } = {}) {
-      return call(signal, () => clientFor(accessToken).batchApi.upsertWithHttpInfo({ inputs } as never, withClientMiddleware as never)) as Promise<
+      const keys = inputs.map((input) => input.objectWriteTraceId).filter((key): key is string => key !== undefined);
+      return call({ accessToken, signal, operation: OPERATIONS.batchUpsertContacts, size: inputs.length, keys }, () => clientFor(accessToken).batchApi.upsertWithHttpInfo({ inputs } as never, withClientMiddleware as never)) as Promise<
         HubSpotResponse<UpsertResponse>
       >;
     },

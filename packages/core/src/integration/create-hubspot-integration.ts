@@ -15,6 +15,8 @@ import { createOutcomeSettler } from '../delivery/settle-outcomes.js';
 import { HubSpotKitError } from '../errors.js';
 import { createCrmApi } from '../hubspot/crm-api.js';
 import { createMaintenance } from '../maintenance/maintenance.js';
+import { createKitMetrics } from '../metrics/kit-metrics.js';
+import { protectLogger, toLoggerPort } from '../metrics/logger-adapters.js';
 import { createConnectFlow } from '../oauth/connect-flow.js';
 import { createOAuthClient } from '../oauth/oauth-client.js';
 import { createTokenKeeper } from '../oauth/token-keeper.js';
@@ -36,12 +38,14 @@ import type { HubSpotIntegration, HubSpotIntegrationOptions } from './types.js';
  */
 export function createHubSpotIntegration(options: HubSpotIntegrationOptions): HubSpotIntegration {
   const shutdown = new AbortController();
-  const ctx = resolveIntegrationContext(options, shutdown);
+  // A pino logger is adapted; every line is kept free of tokens, secrets and (above debug) emails.
+  const ctx = resolveIntegrationContext({ ...options, logger: options.logger && protectLogger(toLoggerPort(options.logger)) }, shutdown);
   const { db, clock, logger, settings } = ctx;
+  const metrics = createKitMetrics({ ...options.metrics, db, clock, logger });
 
   const cipher = createTokenCipher(options.encryption);
   const oauth = createOAuthClient({ ...options.hubspot, apiBase: settings.apiBase, authBase: settings.authBase, fetch: ctx.fetch, timeoutMs: settings.requestTimeoutMs });
-  const tokens = createTokenKeeper({ db, oauth, cipher, clock, logger, notifier: ctx.notifier, refreshAheadMs: settings.refreshAheadMs, random: ctx.random, policy: settings.retryPolicy });
+  const tokens = createTokenKeeper({ db, oauth, cipher, clock, logger, notifier: ctx.notifier, refreshAheadMs: settings.refreshAheadMs, random: ctx.random, policy: settings.retryPolicy, onRefresh: metrics.recordTokenRefresh });
   // One budget per portal for every process on this database (PGlite: this process alone). A
   // host's rateLimit.maxRequests is a ceiling HubSpot's headers may lower but not raise.
   const limiters = new RateLimiterRegistry(
@@ -63,13 +67,13 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
       },
     },
   );
-  const crm = createCrmApi({ apiBase: settings.apiBase, timeoutMs: settings.requestTimeoutMs });
+  const crm = createCrmApi({ apiBase: settings.apiBase, timeoutMs: settings.requestTimeoutMs, telemetry: metrics, portalOf: tokens.portalOf });
   const connectionState = createConnectionState(ctx);
   const callRunnerFor = createCallRunner(ctx, { limiters, tokens });
   const bootstrap = createBootstrapRunner(ctx, { crm, callRunnerFor, connectionState });
   const delivery = createContactDelivery({ crm, clock, sleep: ctx.sleep, random: ctx.random, logger, policy: settings.retryPolicy, maxInProcessWaitMs: settings.deliveryMaxWaitMs });
   const readBack = createReadBack(ctx, { crm, limiters, tokens });
-  const drain = createDrain(ctx, { delivery, limiters, tokens, bootstrap, settle: createOutcomeSettler(ctx, { connectionState }), readBack });
+  const drain = createDrain(ctx, { delivery, limiters, tokens, bootstrap, settle: createOutcomeSettler(ctx, { connectionState, metrics }), readBack });
   const dispatcher = createDispatcher(ctx, drain);
   const nudge = dispatcher.nudge;
   const queue = createEnqueue(ctx, { nudge });
@@ -125,12 +129,14 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
     runExclusive: (lockName, task) => exclusive.runExclusive(lockName, task),
     handleWebhook: (request) => webhooks.handle(request),
     reencryptTokens: (reencryptOptions) => reencryptTokens(ctx, cipher, reencryptOptions),
+    metrics: () => metrics.snapshot(),
     async close() {
       shutdown.abort(new HubSpotKitError('SHUTTING_DOWN', 'integration closed'));
       await dispatcher.close();
       await backfill.close();
       await limiters.close();
       crm.close();
+      metrics.close();
     },
   };
 }

@@ -2,7 +2,10 @@ import type { Knex } from 'knex';
 import type { AssessmentInvite } from '../mapping/assessment-invite.js';
 import type { MergePolicy } from '../mapping/map-invite.js';
 import type { ErrorDetails, HubSpotKitErrorCode } from '../errors.js';
+import type { MetricsOptions, MetricsSnapshot } from '../metrics/kit-metrics.js';
 import type { Clock, Fetch, Logger, Notifier, Random, Sleep } from '../ports/ports.js';
+
+export type { MetricsOptions, MetricsSnapshot } from '../metrics/kit-metrics.js';
 
 /** The scopes JobCannon asks for (hubspot-setup.md, step 1); a connection lacking one is refused. */
 export const REQUIRED_SCOPES = [
@@ -105,9 +108,19 @@ export interface HubSpotIntegrationOptions {
   clock?: Clock;
   sleep?: Sleep;
   random?: Random;
+  /**
+   * The kit's port (`info(message, fields)`), or a pino logger as it is (detected and adapted: see
+   * `fromPino`). Either way the kit's lines carry no token or secret, and no candidate email above
+   * debug.
+   */
   logger?: Logger;
   notifier?: Notifier;
   fetch?: Fetch;
+  /**
+   * Where metrics and spans go. By default the global `@opentelemetry/api` providers: a no-op
+   * until the host registers an OpenTelemetry SDK. `integration.metrics()` works either way.
+   */
+  metrics?: MetricsOptions;
 }
 
 export interface PortalInfo {
@@ -467,6 +480,11 @@ export interface HubSpotIntegration {
    * keys must still be in the keyring to read them). Safe to run while workers run, and again.
    */
   reencryptTokens(options?: ReencryptTokensOptions): Promise<ReencryptTokensReport>;
+  /**
+   * The figures the OpenTelemetry instruments publish, as plain JSON: counters since this object
+   * was created (this process), gauges (outbox rows by state, oldest due row) read now.
+   */
+  metrics(): Promise<MetricsSnapshot>;
   /** Stops timers and in-flight pushes; does not close the host's database. */
   close(): Promise<void>;
 }

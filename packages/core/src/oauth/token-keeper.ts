@@ -18,6 +18,8 @@ export interface TokenKeeperOptions {
   refreshAheadMs: number;
   random?: Random;
   policy?: RetryPolicyOptions;
+  /** Told the outcome of every call to HubSpot's token endpoint (the metrics count them). */
+  onRefresh?: (outcome: 'ok' | 'refused' | 'failed') => void;
 }
 
 /**
@@ -37,8 +39,15 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
   // cost a query per 100 contacts. Access tokens stay valid until they expire, so a short cache is
   // safe; a 401 still forces a refresh, and claims never include rows of a disconnected org.
   const cache = new Map<string, { token: string; freshUntil: number }>();
+  // The portal of each token handed out, so a span can name the portal of a call that only has
+  // the token (the CRM client's calls). Bounded; lives no longer than this process.
+  const portals = new Map<string, number>();
 
-  function remember(orgId: string, token: string, expiresAt: Date | null): void {
+  function remember(orgId: string, token: string, expiresAt: Date | null, portalId: number): void {
+    if (!portals.has(token)) {
+      if (portals.size >= 1_000) portals.delete(portals.keys().next().value as string);
+      portals.set(token, portalId);
+    }
     const now = options.clock.now();
     const freshUntil = Math.min(now + TOKEN_CACHE_MS, (expiresAt?.getTime() ?? now) - options.refreshAheadMs);
     if (freshUntil > now) cache.set(orgId, { token, freshUntil });
@@ -68,7 +77,7 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
     assertConnected(orgId, connection);
     if (usable(connection)) {
       const token = await recordingDecryptionFailure(orgId, async () => options.cipher.decrypt(connection.accessTokenEnc!));
-      remember(orgId, token, connection.accessExpiresAt);
+      remember(orgId, token, connection.accessExpiresAt, connection.portalId);
       return token;
     }
     return refresh(orgId, null);
@@ -123,7 +132,7 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
       assertConnected(orgId, connection);
       const current = connection.accessTokenEnc ? options.cipher.decrypt(connection.accessTokenEnc) : null;
       if (current && usable(connection) && (staleAccessToken === null || current !== staleAccessToken)) {
-        remember(orgId, current, connection.accessExpiresAt);
+        remember(orgId, current, connection.accessExpiresAt, connection.portalId);
         return current;
       }
       if (!connection.refreshTokenEnc) throw new HubSpotKitError('MUST_RECONNECT', 'No refresh token is stored; an admin must reconnect');
@@ -153,16 +162,19 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
           },
           new Date(now),
         );
-        remember(orgId, tokens.accessToken, expiresAt);
+        remember(orgId, tokens.accessToken, expiresAt, connection.portalId);
+        options.onRefresh?.('ok');
         options.logger.info('hubspot access token refreshed', { orgId, portalId: connection.portalId });
         return tokens.accessToken;
       } catch (error) {
         if (error instanceof OAuthGrantError && (error.refused || (error.ambiguous && (await refreshTokenIsDead(refreshToken, orgId))))) {
           refused = error;
+          options.onRefresh?.('refused');
           await markMustReconnect(trx, connection, error);
           return null;
         }
         failed = { failures: connection.refreshFailures + 1, error };
+        options.onRefresh?.('failed');
         return null;
       }
     });
@@ -243,7 +255,12 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
     }
   }
 
-  return { accessToken, refresh, forget };
+  /** The portal of a token this keeper handed out (null for one it does not know). */
+  function portalOf(accessToken: string): number | null {
+    return portals.get(accessToken) ?? null;
+  }
+
+  return { accessToken, refresh, forget, portalOf };
 }
 
 export type TokenKeeper = ReturnType<typeof createTokenKeeper>;
