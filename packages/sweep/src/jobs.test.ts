@@ -9,11 +9,14 @@ const clockAt = (...times: number[]) => ({ now: () => times.shift() ?? 0 });
 describe('runSweepJob', () => {
   it('retry: maintains under the job lock, then drains in steps until a step finds less than its budget', async () => {
     const steps = [emptyDrain({ pushed: 990, failed: 4, retried: 6 }), emptyDrain({ pushed: 995, held: 5 }), emptyDrain({ pushed: 12, failed: 1 })];
-    const integration = createStubIntegration({ drain: (_options, call) => steps[call - 1]!, maintain: async () => ({ reclaimed: 7, prunedSyncLog: 0 }) });
+    const integration = createStubIntegration({ drain: (_options, call) => steps[call - 1]!, maintain: async () => ({ reclaimed: 7, prunedSyncLog: 3, connections: { checked: 4, mustReconnect: 1, unreadable: 0 } }) });
     const summary = await runSweepJob(integration, 'retry', { clock: clockAt(Date.UTC(2026, 4, 2, 0, 5), Date.UTC(2026, 4, 2, 0, 5, 1, 250)) });
     expect(integration.calls).toEqual(['lock:jc-hubspot-sweep:retry', 'maintain', 'drain', 'drain', 'drain']);
     expect(integration.drainCalls.map((call) => call.maxRows)).toEqual([DRAIN_STEP_ROWS, DRAIN_STEP_ROWS, DRAIN_STEP_ROWS]);
-    expect(summary).toEqual({ job: 'retry', ran: true, pushed: 1_997, failed: 5, held: 5, retried: 6, reclaimed: 7, durationMs: 1_250, startedAt: '2026-05-02T00:05:00.000Z' });
+    expect(summary).toEqual({ job: 'retry', ran: true, pushed: 1_997, failed: 5, held: 5, retried: 6, reclaimed: 7,
+      prunedSyncLog: 3,
+      connections: { checked: 4, mustReconnect: 1, unreadable: 0 },
+      durationMs: 1_250, startedAt: '2026-05-02T00:05:00.000Z' });
   });
 
   it('retry: stops when a step settles nothing (every due row held), rather than spinning', async () => {

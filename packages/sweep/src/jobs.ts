@@ -5,14 +5,8 @@
  * one session), so across every host instance exactly one run of a job does the work at a time; the
  * others return `skipped: 'not-leader'` straight away. Dry runs only read, so they take no lock.
  */
-import {
-  HubSpotKitError,
-  systemClock,
-  type Clock,
-  type DrainResult,
-  type HubSpotIntegration,
-  type InProgressInviteSource,
-} from '@jobcannon/hubspot-core';
+import { HubSpotKitError, systemClock, type Clock, type HubSpotIntegration, type InProgressInviteSource } from '@jobcannon/hubspot-core';
+import { drainInSteps as drainAll, zeroCounts, type DrainCounts } from './drain-steps.js';
 
 export const SWEEP_JOBS = ['retry', 'partial'] as const;
 export type SweepJob = (typeof SWEEP_JOBS)[number];
@@ -26,11 +20,7 @@ export function lockNameFor(job: SweepJob): string {
   return `jc-hubspot-sweep:${job}`;
 }
 
-/**
- * Rows one drain step may claim: ten HubSpot batches of 100. The job checks between steps whether
- * it was asked to stop, so a graceful stop waits for at most one step, never for the whole queue.
- */
-export const DRAIN_STEP_ROWS = 1_000;
+export { DRAIN_STEP_ROWS } from './drain-steps.js';
 
 /** What one run did. Counts are this run's own work (a concurrent background push is not in them). */
 export interface RunSummary {
@@ -59,6 +49,13 @@ export interface RunSummary {
   orgs?: number;
   /** retry: rows whose lease had expired (a worker died mid-push) and were put back in the queue. */
   reclaimed?: number;
+  /**
+   * retry: idle connections `maintain()` checked, how many of them now must reconnect (the app was
+   * uninstalled or the grant revoked), and how many hold tokens no configured key decrypts.
+   */
+  connections?: { checked: number; mustReconnect: number; unreadable: number };
+  /** retry: sync log entries older than the retention pruned. */
+  prunedSyncLog?: number;
   /** retry dry run: rows waiting to be pushed (an upper bound: includes rows whose backoff has not elapsed yet). */
   due?: number;
   dryRun?: true;
@@ -103,10 +100,7 @@ export interface RunSweepJobOptions {
   onProgress?: (progress: SweepProgress) => void;
 }
 
-type Counts = Pick<RunSummary, 'pushed' | 'failed' | 'held' | 'retried'>;
 type JobResult = Omit<RunSummary, 'job' | 'ran' | 'skipped' | 'durationMs' | 'startedAt'>;
-
-const zeroCounts = (): Counts => ({ pushed: 0, failed: 0, held: 0, retried: 0 });
 
 /** Runs one job once. Rejects on an unexpected error (e.g. the database went away); rows already settled stay settled. */
 export async function runSweepJob(integration: HubSpotIntegration, job: SweepJob, options: RunSweepJobOptions = {}): Promise<RunSummary> {
@@ -153,12 +147,23 @@ interface JobContext {
   emit: (progress: SweepProgress) => void;
 }
 
-/** Every 5 minutes: put back rows whose worker died (and prune old logs), then push whatever is due. */
+/**
+ * Every 5 minutes: core's housekeeping (put back rows whose worker died, check idle connections,
+ * prune old logs, and resume backfills whose process stopped: those run in the background of this
+ * process and their rows are pushed by this drain or the next, after live ones), then push whatever
+ * is due.
+ */
 async function retryJob(context: JobContext): Promise<JobResult> {
-  const { reclaimed } = await context.integration.maintain();
+  const { reclaimed, prunedSyncLog, connections } = await context.integration.maintain();
   const total = context.options.onProgress ? (await countWaiting(context.integration)).due : null;
   const drained = await drainInSteps(context, { seen: 0, enqueued: 0 }, total);
-  return { ...drained.counts, reclaimed, ...(drained.interrupted ? { interrupted: true as const } : {}) };
+  return {
+    ...drained.counts,
+    reclaimed,
+    prunedSyncLog,
+    connections: { checked: connections.checked, mustReconnect: connections.mustReconnect, unreadable: connections.unreadable },
+    ...(drained.interrupted ? { interrupted: true as const } : {}),
+  };
 }
 
 /** 02:00 UTC: enqueue a partial snapshot of every in-progress invite of every connected org, then push. */
@@ -216,47 +221,14 @@ async function sweep(context: JobContext, source: InProgressInviteSource, dryRun
   return { ...result, interrupted: signal?.aborted === true };
 }
 
-/**
- * Drains in steps of DRAIN_STEP_ROWS so a graceful stop ends after the step in hand: core's drain
- * takes one signal, and aborting it also cancels the HubSpot call in flight. That stronger abort is
- * `cancelSignal`, passed through for a second SIGTERM.
- */
-async function drainInSteps(context: JobContext, before: { seen: number; enqueued: number }, total: number | null): Promise<{ counts: Counts; interrupted: boolean }> {
+/** The jobs' drain over every org, reporting SweepProgress after each HubSpot batch. */
+function drainInSteps(context: JobContext, before: { seen: number; enqueued: number }, total: number | null): Promise<{ counts: DrainCounts; interrupted: boolean }> {
   const { integration, options, emit, job } = context;
-  const counts = zeroCounts();
-  const report = (extra: Counts) =>
-    emit({
-      job,
-      phase: 'drain',
-      ...before,
-      pushed: counts.pushed + extra.pushed,
-      failed: counts.failed + extra.failed,
-      held: counts.held + extra.held,
-      retried: counts.retried + extra.retried,
-      total,
-    });
-  report(zeroCounts());
-  for (;;) {
-    if (options.signal?.aborted || options.cancelSignal?.aborted) return { counts, interrupted: true };
-    let step: DrainResult;
-    try {
-      step = await integration.drain({ maxRows: DRAIN_STEP_ROWS, ...(options.cancelSignal ? { signal: options.cancelSignal } : {}), onBatch: report });
-    } catch (error) {
-      // core's drain rejects (rather than returning its totals) when cancelled while a batch waits in
-      // the portal rate limiter; those rows stay leased until the lease expires, then flow again.
-      if (options.cancelSignal?.aborted) return { counts, interrupted: true };
-      throw error;
-    }
-    counts.pushed += step.pushed;
-    counts.failed += step.failed;
-    counts.held += step.held;
-    counts.retried += step.retried;
-    report(zeroCounts());
-    const settled = step.pushed + step.failed + step.retried;
-    // A step that used less than its budget found nothing more due; one that settled nothing (every
-    // due row held) would only spin.
-    if (settled === 0 || settled + step.held < DRAIN_STEP_ROWS) return { counts, interrupted: false };
-  }
+  return drainAll(integration, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.cancelSignal ? { cancelSignal: options.cancelSignal } : {}),
+    onCounts: (counts) => emit({ job, phase: 'drain', ...before, ...counts, total }),
+  });
 }
 
 function anySignal(...signals: Array<AbortSignal | undefined>): AbortSignal | undefined {

@@ -26,5 +26,8 @@ export function formatSummaryLine(summary: RunSummary): string {
   }
   pairs.push(`pushed=${summary.pushed}`, `failed=${summary.failed}`, `held=${summary.held}`, `retried=${summary.retried}`);
   if (summary.reclaimed) pairs.push(`reclaimed=${summary.reclaimed}`);
+  // Only when someone has to act: an org to reconnect, or tokens that need an old key back.
+  if (summary.connections?.mustReconnect) pairs.push(`mustReconnect=${summary.connections.mustReconnect}`);
+  if (summary.connections?.unreadable) pairs.push(`unreadable=${summary.connections.unreadable}`);
   return `${summary.job}: ${pairs.join(' ')} ${took}${interrupted}`;
 }

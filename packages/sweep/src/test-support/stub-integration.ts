@@ -12,7 +12,7 @@ export interface StubIntegration extends HubSpotIntegration {
 export interface StubBehaviour {
   drain?: (options: DrainOptions, call: number) => Promise<DrainResult> | DrainResult;
   sweepPartials?: (source: InProgressInviteSource, options: SweepPartialsOptions) => Promise<SweepPartialsResult>;
-  maintain?: () => Promise<{ reclaimed: number; prunedSyncLog: number }>;
+  maintain?: () => Promise<{ reclaimed: number; prunedSyncLog: number; connections?: { checked: number; mustReconnect: number; unreadable: number } }>;
   connectedOrgIds?: string[];
   pendingByOrg?: Record<string, number>;
 }
