@@ -1,17 +1,9 @@
-import {
-  SpanKind,
-  SpanStatusCode,
-  metrics as otelMetrics,
-  trace as otelTrace,
-  type Attributes,
-  type BatchObservableCallback,
-  type MeterProvider,
-  type TracerProvider,
-} from '@opentelemetry/api';
+import type { Attributes, BatchObservableCallback, MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { Knex } from 'knex';
 import type { DeliveryOutcome } from '../delivery/contact-delivery.js';
 import type { Clock, Logger } from '../ports/ports.js';
 import { INSTRUMENTATION_SCOPE, METRIC_NAMES } from './metric-names.js';
+import { otel } from './otel-api.js';
 import { createOutboxFigures, type OutboxFigures } from './outbox-figures.js';
 
 /** One kind of HubSpot call: what a span and the response counters are labelled with. */
@@ -105,8 +97,8 @@ const MAX_TRACKED = 10_000;
  * instruments and the tracer are the API's no-ops, so the cost is a few additions per batch.
  */
 export function createKitMetrics(options: MetricsOptions & { db: Knex; clock: Clock; logger: Logger }): KitMetrics {
-  const meter = (options.meterProvider ?? otelMetrics.getMeterProvider()).getMeter(INSTRUMENTATION_SCOPE);
-  const tracer = (options.tracerProvider ?? otelTrace.getTracerProvider()).getTracer(INSTRUMENTATION_SCOPE);
+  const meter = (options.meterProvider ?? otel.metrics.getMeterProvider()).getMeter(INSTRUMENTATION_SCOPE);
+  const tracer = (options.tracerProvider ?? otel.trace.getTracerProvider()).getTracer(INSTRUMENTATION_SCOPE);
   const now = () => new Date(options.clock.now());
   const outboxRefreshMs = options.outboxRefreshMs ?? 10_000;
   const outbox = createOutboxFigures(options.db, now);
@@ -171,7 +163,7 @@ export function createKitMetrics(options: MetricsOptions & { db: Knex; clock: Cl
       };
       if (start.portalId !== null) attributes['jobcannon_hubspot.portal_id'] = start.portalId;
       if (start.size !== undefined) attributes['jobcannon_hubspot.batch.size'] = start.size;
-      const span = tracer.startSpan(`${start.operation.method} ${start.operation.route}`, { kind: SpanKind.CLIENT, attributes });
+      const span = tracer.startSpan(`${start.operation.method} ${start.operation.route}`, { kind: otel.SpanKind.CLIENT, attributes });
       return {
         end(end) {
           const ok = end.status !== null && end.status < 400;
@@ -191,7 +183,7 @@ export function createKitMetrics(options: MetricsOptions & { db: Knex; clock: Cl
             if (end.correlationId) span.setAttribute('jobcannon_hubspot.correlation_id', end.correlationId);
             if (!ok) {
               span.setAttribute('error.type', outcome);
-              span.setStatus({ code: SpanStatusCode.ERROR });
+              span.setStatus({ code: otel.SpanStatusCode.ERROR });
             }
           }
           span.end();

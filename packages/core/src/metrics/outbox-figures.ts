@@ -61,7 +61,7 @@ export function createOutboxFigures(db: Knex, now: () => Date): OutboxFiguresCac
   return {
     read(maxAgeMs) {
       const at = now();
-      if (last && at.getTime() - last.at <= maxAgeMs) return Promise.resolve(last.figures);
+      if (last && maxAgeMs > 0 && at.getTime() - last.at <= maxAgeMs) return Promise.resolve(last.figures);
       if (inFlight) return inFlight;
       inFlight = readOutboxFigures(db, at)
         .then((figures) => {
