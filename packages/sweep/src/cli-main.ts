@@ -7,11 +7,14 @@ import {
   type InProgressInviteSource,
   type Logger,
 } from '@jobcannon/hubspot-core';
+import type { CompletedInviteSource } from './core-types.js';
+import { countBackfill, runBackfillJob, startWithoutBackgroundRun } from './backfill-job.js';
+import { createJsonBackfillReporter, createTtyBackfillReporter } from './backfill-output.js';
 import { parseCliArgs, USAGE, UsageError, type CliCommand } from './cli-args.js';
 import { readCliEnv, redactDatabaseUrl } from './cli-env.js';
-import { loadInviteSource } from './cli-source.js';
+import { loadHostModule, requireCompletedInvites, requireInProgressInvites } from './cli-source.js';
 import { isDatabaseUnreachable, isMissingTable } from './database-errors.js';
-import { EXIT_CODES, exitCodeForSummary } from './exit-codes.js';
+import { EXIT_CODES, exitCodeForBackfill, exitCodeForSummary } from './exit-codes.js';
 import { runSweepJob } from './jobs.js';
 import { createProgressReporter, type ProgressStream } from './progress-reporter.js';
 import { startSweep } from './start-sweep.js';
@@ -42,6 +45,7 @@ export async function runCli(context: CliContext): Promise<number> {
   let databaseUrl: string;
   let integrationConfig: ReturnType<typeof readCliEnv>['integration'];
   let source: InProgressInviteSource | null = null;
+  let completedInvites: CompletedInviteSource | null = null;
   try {
     command = parseCliArgs(context.argv);
     if (command.kind === 'help') {
@@ -58,7 +62,14 @@ export async function runCli(context: CliContext): Promise<number> {
           : 'the 02:00 UTC partial job has nothing to read: pass --source ./path/to/module.js (exporting inProgressInvites(orgId)), or --partial-schedule off to run only the retry job',
       );
     }
-    if (needsSource) source = await loadInviteSource(sourceFlag!, context.cwd);
+    if (sourceFlag !== null) {
+      const host = await loadHostModule(sourceFlag, context.cwd);
+      if (needsSource) source = requireInProgressInvites(host, sourceFlag);
+      if (command.kind === 'backfill') completedInvites = requireCompletedInvites(host, sourceFlag);
+      // The jobs take it too when the module has it: the retry job's maintain() then resumes the
+      // backfills a stopped process left running.
+      else completedInvites = host.completedInvites;
+    }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     say(error.message);
@@ -69,17 +80,21 @@ export async function runCli(context: CliContext): Promise<number> {
   const logger = createConsoleLogger(command.verbose ? 'info' : 'warn');
   const db = createPostgresDatabase(databaseUrl, { min: 0, max: 5 });
   let integration: HubSpotIntegration | null = null;
-  try {
-    // Validates the keyring and HubSpot settings before anything touches the network.
-    integration = createHubSpotIntegration({
+  const makeIntegration = (backfillSource: CompletedInviteSource | null) =>
+    createHubSpotIntegration({
       db,
       ...integrationConfig,
       // This process pushes only inside its jobs, where the abort signal and the counts apply.
       pushOnEnqueue: false,
+      ...(backfillSource ? { backfill: { source: backfillSource, mode: 'offered' as const } } : {}),
       logger,
     });
+  try {
+    // Validates the keyring and HubSpot settings before anything touches the network.
+    integration = makeIntegration(completedInvites);
     await db.raw('SELECT 1');
     if (command.kind === 'reencrypt-tokens') return await runReencrypt(context, integration);
+    if (command.kind === 'backfill') return await runBackfillCommand(context, integration, command, completedInvites!, makeIntegration);
     return command.kind === 'once' ? await runOnce(context, integration, command, source) : await runScheduled(context, integration, command, source, logger);
   } catch (error) {
     if (isDatabaseUnreachable(error)) {
@@ -88,6 +103,10 @@ export async function runCli(context: CliContext): Promise<number> {
     }
     if (isMissingTable(error)) {
       say(`the database has no HubSpot tables (${(error as Error).message}): run the host's migrations first (core's runMigrations / integration.migrate())`);
+      return EXIT_CODES.usage;
+    }
+    if (isHubSpotKitError(error, 'NOT_CONNECTED')) {
+      say(`${error.message}: the org has no HubSpot connection in this database (connect it from the app first, or check --org)`);
       return EXIT_CODES.usage;
     }
     if (isHubSpotKitError(error, 'INVALID_OPTIONS') || isHubSpotKitError(error, 'ENCRYPTION_KEY_MISSING')) {
@@ -106,15 +125,23 @@ export async function runCli(context: CliContext): Promise<number> {
  * First SIGTERM/SIGINT: finish the batch in hand, then exit. A second one cancels the HubSpot call in
  * flight too (its rows go back to the queue). Returns a function that removes the handlers.
  */
-function onStopSignals(context: CliContext, graceful: () => void, cancel: () => void): () => void {
+function onStopSignals(
+  context: CliContext,
+  graceful: () => void,
+  cancel: () => void,
+  messages = {
+    graceful: 'finishing the current batch, then exiting (send it again to cancel the batch)',
+    cancel: 'cancelling the batch in flight; its rows stay queued',
+  },
+): () => void {
   let received = 0;
   const listener = (signal: Signal) => {
     received += 1;
     if (received === 1) {
-      context.stderr.write(`jc-hubspot-sweep: ${signal}: finishing the current batch, then exiting (send it again to cancel the batch)\n`);
+      context.stderr.write(`jc-hubspot-sweep: ${signal}: ${messages.graceful}\n`);
       graceful();
     } else {
-      context.stderr.write(`jc-hubspot-sweep: ${signal} again: cancelling the batch in flight; its rows stay queued\n`);
+      context.stderr.write(`jc-hubspot-sweep: ${signal} again: ${messages.cancel}\n`);
       cancel();
     }
   };
@@ -138,6 +165,47 @@ async function runReencrypt(context: CliContext, integration: HubSpotIntegration
       return EXIT_CODES.failures;
     }
     return EXIT_CODES.ok;
+  } finally {
+    detach();
+  }
+}
+
+/**
+ * The org's backfill in the foreground: started (or resumed at its cursor), queued page by page,
+ * then pushed. On a terminal a progress bar on stderr and the summary line on stdout; otherwise JSON
+ * lines on stdout, one per progress event, the summary last.
+ */
+async function runBackfillCommand(
+  context: CliContext,
+  integration: HubSpotIntegration,
+  command: Extract<CliCommand, { kind: 'backfill' }>,
+  source: CompletedInviteSource,
+  makeIntegration: (source: CompletedInviteSource) => HubSpotIntegration,
+): Promise<number> {
+  const reporter = context.stdout.isTTY ? createTtyBackfillReporter(context.stderr, context.stdout) : createJsonBackfillReporter(context.stdout);
+  if (command.dryRun) {
+    const summary = await countBackfill(source, command.orgId);
+    reporter.finish(summary);
+    return exitCodeForBackfill(summary);
+  }
+  const graceful = new AbortController();
+  const cancel = new AbortController();
+  const detach = onStopSignals(context, () => graceful.abort(), () => cancel.abort(), {
+    graceful: 'finishing the page (or push step) in flight, then exiting; run the command again to resume (send it again to cancel the HubSpot call in flight)',
+    cancel: 'cancelling the HubSpot call in flight; its rows stay queued',
+  });
+  try {
+    const summary = await runBackfillJob(integration, command.orgId, {
+      start: (orgId) => startWithoutBackgroundRun(makeIntegration, source, orgId),
+      signal: graceful.signal,
+      cancelSignal: cancel.signal,
+      onProgress: reporter.onProgress,
+    });
+    reporter.finish(summary);
+    if (summary.state === 'failed') {
+      context.stderr.write(`jc-hubspot-sweep: the backfill of ${command.orgId} stopped: the completedInvites source failed (logged above); run the command again to resume from its cursor\n`);
+    }
+    return exitCodeForBackfill(summary);
   } finally {
     detach();
   }

@@ -1,48 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { HubSpotIntegration } from '@jobcannon/hubspot-core';
 import type { Emulator } from '@jobcannon/hubspot-emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runSweepJob } from './jobs.js';
+import { runCli, startCli } from './test-support/cli-process.js';
 import { cliEnv, completedInvite, connectOrg, createTestIntegration, startTestEmulator, waitFor } from './test-support/harness.js';
 import { createTestDatabase, type Database, type TestDatabase } from './test-support/test-database.js';
 
-const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
 const SUMMARY_TIME = String.raw`in \d+\.\ds`;
-
-interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * The CLI as a scheduler runs it: its own process, stdout a pipe (not a TTY), through tsx's loader
- * (`tsx` is a root devDependency, so `--import tsx` resolves from the repository root).
- */
-function startCli(args: string[], env: Record<string, string>): { child: ChildProcess; result: Promise<CliResult> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@jobcannon/source', 'packages/sweep/src/cli.ts', ...args], {
-    cwd: REPO_ROOT,
-    // Only what the CLI documents, so a test cannot pass thanks to the runner's environment.
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const result = new Promise<CliResult>((done, fail) => {
-    child.on('error', fail);
-    child.on('close', (code, signal) => done({ code, signal, stdout, stderr }));
-  });
-  return { child, result };
-}
-
-const runCli = (args: string[], env: Record<string, string>) => startCli(args, env).result;
 
 async function leasedRows(db: Database): Promise<number> {
   const [row] = (await db('hubspot_outbox').whereNotNull('lease_owner').count({ count: '*' })) as Array<{ count: string | number }>;
