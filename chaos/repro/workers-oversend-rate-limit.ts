@@ -52,7 +52,7 @@ try {
   const ratio = totals.rateLimited / Math.max(1, totals.requests);
   console.log(`${WORKERS} workers drained ${pushed.join(' + ')} of ${ROWS} in ${Date.now() - began} ms`);
   console.log(`requests ${totals.requests}, answered 429: ${totals.rateLimited} (${(ratio * 100).toFixed(1)} %; budget 5 %)`);
-  console.log(`queue afterwards: ${JSON.stringify(queue)}${failures.items[0] ? `; e.g. ${failures.items[0].errorCode}: ${failures.items[0].reason.slice(0, 90)}…` : ''}`);
+  console.log(`queue afterwards: ${JSON.stringify(queue)}${failures.items[0] ? `; e.g. ${failures.items[0].code}: ${JSON.stringify(failures.items[0].details).slice(0, 90)}…` : ''}`);
   const bug = ratio > 0.05 || queue.failed > 0;
   console.log(bug ? 'BUG REPRODUCED' : 'not reproduced');
   process.exitCode = bug ? 1 : 0;
