@@ -87,8 +87,8 @@ export function createJsonBackfillReporter(stdout: ProgressStream): BackfillRepo
   };
 }
 
-const ENQUEUE_FORMAT = 'backfill {org} enqueue [{bar}] {value}/{total} queued | pushed {pushed} failed {failed} | {eta}';
-const PUSH_FORMAT = 'backfill {org} push    [{bar}] {value}/{total} sent   | queued {enqueued} pending {pending} failed {failed} | {eta}';
+const ENQUEUE_FORMAT = 'backfill {org} enqueue [{bar}] {value}/{total} queued | pushed {pushed} failed {failed} | {backfillEta}';
+const PUSH_FORMAT = 'backfill {org} push    [{bar}] {value}/{total} sent   | queued {enqueued} pending {pending} failed {failed} | {backfillEta}';
 
 /**
  * On a terminal: a cli-progress bar on `barStream` per phase (queued of the host's count, then
@@ -106,7 +106,15 @@ export function createTtyBackfillReporter(barStream: ProgressStream, stdout: Pro
       const { status } = progress;
       const value = progress.phase === 'enqueue' ? status.enqueued : status.pushed + status.failed;
       const total = Math.max(status.total ?? value, value);
-      const payload = { org: progress.orgId, enqueued: status.enqueued, pushed: status.pushed, failed: status.failed, pending: status.pending, eta: formatEta(progress.etaAt, now()) };
+      const payload = {
+        org: progress.orgId,
+        enqueued: status.enqueued,
+        pushed: status.pushed,
+        failed: status.failed,
+        pending: status.pending,
+        // Not `eta`: cli-progress fills that token with its own estimate.
+        backfillEta: formatEta(progress.etaAt, now()),
+      };
       if (!barStream.isTTY) return;
       if (bar === null || phase !== progress.phase) {
         stopBar();

@@ -15,7 +15,7 @@ import { readCliEnv, redactDatabaseUrl } from './cli-env.js';
 import { loadHostModule, requireCompletedInvites, requireInProgressInvites } from './cli-source.js';
 import { isDatabaseUnreachable, isMissingTable } from './database-errors.js';
 import { EXIT_CODES, exitCodeForBackfill, exitCodeForSummary } from './exit-codes.js';
-import { runSweepJob } from './jobs.js';
+import { runSweepJob, type RunSummary } from './jobs.js';
 import { createProgressReporter, type ProgressStream } from './progress-reporter.js';
 import { startSweep } from './start-sweep.js';
 import { formatSummaryLine } from './summary-line.js';
@@ -227,10 +227,19 @@ async function runOnce(context: CliContext, integration: HubSpotIntegration, com
     });
     reporter.finish();
     context.stdout.write(`${formatSummaryLine(summary)}\n`);
+    warnAboutConnections(context, summary);
     return exitCodeForSummary(summary);
   } finally {
     reporter.finish();
     detach();
+  }
+}
+
+/** What an operator can act on from maintain()'s connection checks (the summary line has the counts). */
+function warnAboutConnections(context: CliContext, summary: RunSummary): void {
+  const unreadable = summary.connections?.unreadable ?? 0;
+  if (unreadable > 0) {
+    context.stderr.write(`jc-hubspot-sweep: ${unreadable} connection(s) hold tokens no configured key decrypts: add the old key to TOKEN_ENCRYPTION_OLD_KEYS (then run reencrypt-tokens), or have those orgs reconnect\n`);
   }
 }
 
@@ -250,6 +259,7 @@ async function runScheduled(
     onRun(summary) {
       reporter.finish();
       context.stdout.write(`${formatSummaryLine(summary)}\n`);
+      warnAboutConnections(context, summary);
     },
     onError(error, job) {
       reporter.finish();

@@ -1,3 +1,4 @@
+import type { BackfillStatus } from '../core-types.js';
 import type { DrainOptions, DrainResult, HubSpotIntegration, InProgressInviteSource, IntegrationStatusReport, SweepPartialsOptions, SweepPartialsResult } from '@jobcannon/hubspot-core';
 
 export const emptyDrain = (overrides: Partial<DrainResult> = {}): DrainResult => ({ pushed: 0, created: 0, updated: 0, failed: 0, retried: 0, held: 0, batches: 0, ...overrides });
@@ -15,6 +16,9 @@ export interface StubBehaviour {
   maintain?: () => Promise<{ reclaimed: number; prunedSyncLog: number; connections?: { checked: number; mustReconnect: number; unreadable: number } }>;
   connectedOrgIds?: string[];
   pendingByOrg?: Record<string, number>;
+  runBackfill?: HubSpotIntegration['runBackfill'];
+  /** What `status(org).backfill` reports. */
+  backfillStatus?: () => BackfillStatus | null;
 }
 
 /** Just enough of an integration for the scheduling and job logic, with no database behind it. */
@@ -57,7 +61,12 @@ export function createStubIntegration(behaviour: StubBehaviour = {}): StubIntegr
     },
     async status(orgId) {
       calls.push(`status:${orgId}`);
-      return { status: 'connected', queue: { pending: behaviour.pendingByOrg?.[orgId] ?? 0, failed: 0, held: 0 } } as IntegrationStatusReport;
+      return { status: 'connected', queue: { pending: behaviour.pendingByOrg?.[orgId] ?? 0, failed: 0, held: 0 }, backfill: behaviour.backfillStatus?.() ?? null } as IntegrationStatusReport;
+    },
+    async runBackfill(orgId, options) {
+      calls.push(`runBackfill:${orgId}`);
+      if (!behaviour.runBackfill) return { ran: true, state: 'done', enqueued: 0, skipped: 0, invalid: 0 };
+      return behaviour.runBackfill(orgId, options);
     },
   };
   return stub as StubIntegration;
