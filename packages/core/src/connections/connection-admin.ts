@@ -23,6 +23,7 @@ export function createConnectionAdmin(
     connectionState: ConnectionState;
     nudge: () => void;
     backfillStatus?: (orgId: string) => Promise<BackfillStatus | null>;
+    errorBudget?: (portalId: number) => Promise<{ ratio: number | null; lowered: boolean }>;
   },
 ) {
   /** HubSpot's app, where an admin opens a contact or the property group (the consent page's host). */
@@ -72,14 +73,16 @@ export function createConnectionAdmin(
         links: null,
         sharedWith: 0,
         backfill,
+        errorBudget: null,
       };
     }
     const connection = await noteUnreadableTokens(stored);
     const connected = connection.status === 'connected';
-    const [contactsSynced, pushes, sharedWith] = await Promise.all([
+    const [contactsSynced, pushes, sharedWith, errorBudget] = await Promise.all([
       countSyncedContacts(ctx.db, orgId),
       listRecentPushes(ctx.db, orgId, 20),
       connected ? countPortalSharers(ctx.db, connection.portalId, orgId) : Promise.resolve(0),
+      connected && deps.errorBudget ? deps.errorBudget(connection.portalId).then(({ ratio, lowered }) => ({ ratio, lowered })) : Promise.resolve(null),
     ]);
     return {
       setup: connection.setup,
@@ -89,6 +92,7 @@ export function createConnectionAdmin(
       links: connected ? { propertyGroup: `${appBase}/property-settings/${connection.portalId}/properties?type=0-1&group=${PROPERTY_GROUP.name}` } : null,
       sharedWith,
       backfill,
+      errorBudget,
       status: connection.status,
       portal: { id: connection.portalId, domain: connection.portalDomain },
       connectedBy: connection.installedByEmail ?? connection.installedByUserId,

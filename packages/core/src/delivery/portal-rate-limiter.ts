@@ -39,6 +39,10 @@ export interface PortalRateLimiterDeps {
   budget?: PortalBudget;
   /** Called with HubSpot's own ceiling when a header announces a new one (stored on the connection). */
   onMaxLearned?: (max: number) => void;
+  /** The share (0–1] of its window the portal may use now: lowered while over its daily error budget. */
+  share?: (portalId: number) => number;
+  /** Every answer's status (the daily error budget counts them). */
+  onAnswer?: (portalId: number, status: number) => void;
 }
 
 interface Waiter {
@@ -133,7 +137,10 @@ export class PortalRateLimiter {
     } finally {
       this.inFlight -= 1;
       if (answered) this.track(this.budget.release(this.portalId, [grant.slot], grant.token, this.intervalMs + this.options.safetyMarginMs, answeredAt));
-      if (status !== null) this.observe(status, headers);
+      if (status !== null) {
+        this.observe(status, headers);
+        this.deps.onAnswer?.(this.portalId, status);
+      }
       this.pump();
     }
   }
@@ -200,7 +207,10 @@ export class PortalRateLimiter {
     if (want <= 0) return;
     this.taking = true;
     const leaseMs = this.options.leaseMs + this.intervalMs + this.options.safetyMarginMs;
-    const take = this.budget.take(this.portalId, { max: this.max, count: want, leaseMs, lookaheadMs: LOOKAHEAD_MS });
+    // Over its daily error budget the portal uses a share of its window (see budget/error-budget.ts).
+    const share = this.deps.share?.(this.portalId) ?? 1;
+    const max = share >= 1 ? this.max : Math.max(1, Math.floor(this.max * share));
+    const take = this.budget.take(this.portalId, { max, count: want, leaseMs, lookaheadMs: LOOKAHEAD_MS });
     this.track(take);
     take.then(
       ({ slots, startsAt, token, waitMs }) => {
@@ -283,6 +293,8 @@ export interface RateLimiterRegistryDeps {
   /** Shared by every portal's limiter; default: in memory (this process only). */
   budget?: PortalBudget;
   onMaxLearned?: (portalId: number, max: number) => void;
+  share?: (portalId: number) => number;
+  onAnswer?: (portalId: number, status: number) => void;
 }
 
 /** Limiters per portal, created on first use, all drawing on one budget store. */
@@ -304,7 +316,7 @@ export class RateLimiterRegistry {
       limiter = new PortalRateLimiter(
         portalId,
         { ...this.defaults, maxRequests: knownMax ?? this.defaults.maxRequests },
-        { logger: this.deps.logger, budget: this.budget, onMaxLearned: (max) => this.deps.onMaxLearned?.(portalId, max) },
+        { logger: this.deps.logger, budget: this.budget, onMaxLearned: (max) => this.deps.onMaxLearned?.(portalId, max), share: this.deps.share, onAnswer: this.deps.onAnswer },
       );
       this.limiters.set(portalId, limiter);
     }

@@ -7,6 +7,7 @@ import { createBootstrapRunner } from '../delivery/bootstrap-runner.js';
 import { createContactDelivery } from '../delivery/contact-delivery.js';
 import { createDispatcher } from '../delivery/dispatcher.js';
 import { createDrain } from '../delivery/drain.js';
+import { createErrorBudget } from '../budget/error-budget.js';
 import { createCallRunner } from '../delivery/hubspot-call-runner.js';
 import { createReadBack } from '../delivery/read-back.js';
 import { DEFAULT_PORTAL_RATE_LIMIT, RateLimiterRegistry } from '../delivery/portal-rate-limiter.js';
@@ -43,6 +44,7 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
   const { db, clock, logger, settings } = ctx;
   const metrics = createKitMetrics({ ...options.metrics, db, clock, logger });
 
+  const errorBudget = createErrorBudget({ db, clock, logger });
   const cipher = createTokenCipher(options.encryption);
   const oauth = createOAuthClient({ ...options.hubspot, apiBase: settings.apiBase, authBase: settings.authBase, fetch: ctx.fetch, timeoutMs: settings.requestTimeoutMs });
   const tokens = createTokenKeeper({ db, oauth, cipher, clock, logger, notifier: ctx.notifier, refreshAheadMs: settings.refreshAheadMs, random: ctx.random, policy: settings.retryPolicy, onRefresh: metrics.recordTokenRefresh });
@@ -59,6 +61,8 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
     {
       logger,
       budget: createPortalBudget(db),
+      share: errorBudget.factor,
+      onAnswer: errorBudget.record,
       onMaxLearned: (portalId, max) => {
         void db('hubspot_connections')
           .where({ portal_id: portalId })
@@ -83,9 +87,9 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
     backfill.afterConnect(orgId, info.firstConnect).catch((error: unknown) => logger.warn('could not offer the backfill', { orgId, message: (error as Error).message }));
   };
   const connect = createConnectFlow(ctx, { oauth, cipher, tokens, bootstrap, nudge, onConnected });
-  const admin = createConnectionAdmin(ctx, { oauth, cipher, tokens, bootstrap, connectionState, nudge, backfillStatus: backfill.status });
+  const admin = createConnectionAdmin(ctx, { oauth, cipher, tokens, bootstrap, connectionState, nudge, backfillStatus: backfill.status, errorBudget: errorBudget.read });
   const health = createConnectionHealth(ctx, { oauth, cipher, tokens, connectionState });
-  const maintenance = createMaintenance(ctx, { health, resumeBackfills: backfill.resumeRunning });
+  const maintenance = createMaintenance(ctx, { health, resumeBackfills: backfill.resumeRunning, pruneErrorBudget: errorBudget.prune });
   const webhooks = createWebhookHandler({ db, clientSecret: options.hubspot.clientSecret, clock, logger });
 
   return {
@@ -135,6 +139,7 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
       await dispatcher.close();
       await backfill.close();
       await limiters.close();
+      await errorBudget.close();
       crm.close();
       metrics.close();
     },

@@ -195,6 +195,11 @@ export interface IntegrationStatusReport {
   sharedWith: number;
   /** The backfill of past results, when there is one. */
   backfill: BackfillStatus | null;
+  /**
+   * The portal's daily error budget: error answers / requests over 24 h (every process; null with
+   * too few requests). Above 2 % the kit sends at half rate (`lowered`) until it recovers.
+   */
+  errorBudget: { ratio: number | null; lowered: boolean } | null;
 }
 
 /**

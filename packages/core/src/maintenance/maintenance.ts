@@ -8,7 +8,7 @@ import { pruneWebhookEvents } from '../storage/webhook-events-repository.js';
 const DAY_MS = 24 * 3600_000;
 
 /** The periodic job's housekeeping: leases of dead workers, idle connections, and what no one needs any more. */
-export function createMaintenance(ctx: IntegrationContext, deps: { health: ConnectionHealth; resumeBackfills?: () => Promise<number> }) {
+export function createMaintenance(ctx: IntegrationContext, deps: { health: ConnectionHealth; resumeBackfills?: () => Promise<number>; pruneErrorBudget?: () => Promise<number> }) {
   async function maintain(): Promise<{ reclaimed: number; prunedSyncLog: number; connections: { checked: number; mustReconnect: number; unreadable: number } }> {
     const at = ctx.now();
     const reclaimed = await reclaimExpiredLeases(ctx.db, at);
@@ -21,6 +21,7 @@ export function createMaintenance(ctx: IntegrationContext, deps: { health: Conne
     // (HubSpot retries a delivery for up to three days).
     await pruneOAuthStates(ctx.db, new Date(at.getTime() - DAY_MS));
     await pruneWebhookEvents(ctx.db, new Date(at.getTime() - 7 * DAY_MS));
+    await deps.pruneErrorBudget?.();
     return { reclaimed, prunedSyncLog, connections };
   }
 

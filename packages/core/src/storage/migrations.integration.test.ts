@@ -20,6 +20,7 @@ const CORE_TABLES = [
   'hubspot_oauth_states',
   'hubspot_outbox',
   'hubspot_portal_budget_slots',
+  'hubspot_portal_error_budget',
   'hubspot_sync_log',
   'hubspot_webhook_events',
 ];

@@ -178,7 +178,7 @@ export function describeEachBackend(
 /** Empties every core table; the migrations bookkeeping stays. */
 export async function truncateHubSpotTables(db: Knex): Promise<void> {
   await db.raw(
-    'TRUNCATE hubspot_outbox, hubspot_sync_log, hubspot_connections, hubspot_oauth_states, hubspot_webhook_events, hubspot_invalid_snapshots, hubspot_backfills RESTART IDENTITY',
+    'TRUNCATE hubspot_outbox, hubspot_sync_log, hubspot_connections, hubspot_oauth_states, hubspot_webhook_events, hubspot_invalid_snapshots, hubspot_backfills, hubspot_portal_error_budget RESTART IDENTITY',
   );
 }
 

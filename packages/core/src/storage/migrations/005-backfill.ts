@@ -31,9 +31,18 @@ const UP: readonly string[] = [
   `ALTER TABLE hubspot_connections ADD COLUMN setup jsonb`,
   `DROP INDEX IF EXISTS hubspot_outbox_claim_idx`,
   `CREATE INDEX hubspot_outbox_claim_idx ON hubspot_outbox (status, priority, next_attempt_at)`,
+  // The daily error budget: requests and error answers per portal and hour, summed by every process.
+  `CREATE TABLE hubspot_portal_error_budget (
+    portal_id bigint NOT NULL,
+    hour timestamptz NOT NULL,
+    requests integer NOT NULL DEFAULT 0,
+    errors integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (portal_id, hour)
+  )`,
 ];
 
 const DOWN: readonly string[] = [
+  `DROP TABLE IF EXISTS hubspot_portal_error_budget`,
   `ALTER TABLE hubspot_oauth_states DROP COLUMN allow_shared_portal`,
   `ALTER TABLE hubspot_connections DROP COLUMN setup`,
   `DROP INDEX IF EXISTS hubspot_outbox_claim_idx`,
