@@ -1,5 +1,6 @@
 // `pnpm bench [name ...]`: runs the benchmarks, prints one table and writes reports/bench.json.
 // Targets are checked here, never in timed tests; the exit code is non-zero when a target is missed.
+import { backfillBench } from './backfill.bench.js';
 import { costBench } from './cost.bench.js';
 import { fairnessBench } from './fairness.bench.js';
 import { latencyBench } from './latency.bench.js';
@@ -21,6 +22,7 @@ const benches: Record<string, () => Promise<BenchRow[]>> = {
   cost: costBench,
   workers: workersBench,
   portals: portalsBench,
+  backfill: backfillBench,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -25,7 +25,12 @@ export type { CarriedTest, ContactProperties, MapInviteOptions, MergePolicy, Sta
 
 export { REQUIRED_SCOPES } from './integration/types.js';
 export type {
+  BackfillRunResult,
+  BackfillStatus,
   BootstrapReport,
+  CompletedInviteSource,
+  RecentPush,
+  SetupProgress,
   CompleteOAuthInput,
   CompleteOAuthResult,
   ConnectUrlOptions,
