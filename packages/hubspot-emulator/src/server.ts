@@ -11,6 +11,7 @@ import { expireAccessTokens, installAndIssue, uninstall as runUninstall, type Is
 import { processApiRequest, sendReply } from './pipeline.js';
 import { archiveProperty, deleteGroupAsCustomer, groupJson, propertyJson } from './properties-api.js';
 import { hubspotError } from './replies.js';
+import { persistState, type StatePersistence } from './state-file.js';
 import type { RequestLogEntry } from './request-log.js';
 import type { ContactRecord, EmulatorState, PortalState } from './state.js';
 import type { Clock, EmulatorOptions, FaultRule, RateLimitOptions } from './types.js';
@@ -167,6 +168,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const core = new EmulatorCore(options);
+  const persistence: StatePersistence | null = options.stateFile ? persistState(core, options.stateFile) : null;
   const host = options.host ?? '127.0.0.1';
   // Requests can arrive between listen() and the object below being built; they wait for nothing, they just see no control API yet.
   const ready: { emulator?: Emulator; ownOrigins: ReadonlySet<string> } = { ownOrigins: new Set() };
@@ -199,10 +201,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   const server = createServer((req, res) => {
-    dispatch(req, res).catch((error: unknown) => {
-      process.stderr.write(`hubspot-emulator: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      if (!res.headersSent) sendReply(res, hubspotError(500, core.correlationId(), 'INTERNAL_ERROR', 'internal error'));
-    });
+    dispatch(req, res)
+      .catch((error: unknown) => {
+        process.stderr.write(`hubspot-emulator: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        if (!res.headersSent) sendReply(res, hubspotError(500, core.correlationId(), 'INTERNAL_ERROR', 'internal error'));
+      })
+      // Every write goes through a non-GET request, or OAuth (`?_emulator_auto=approve` is a GET).
+      .finally(() => {
+        if ((req.method !== 'GET' && req.method !== 'HEAD') || (req.url ?? '').startsWith('/oauth/')) persistence?.changed();
+      });
   });
   await listen(server, options.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
@@ -246,7 +253,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clock: core.clock,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          persistence?.close();
+          resolve();
+        });
         server.closeAllConnections();
       }),
     reset: (resetOptions = {}) => core.reset(resetOptions.keepInstalls ?? false),
@@ -381,6 +391,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       };
     },
   };
+  if (persistence) {
+    // Control functions called in-process change the world without a request.
+    const mutating = ['reset', 'authorize', 'issueTokens', 'uninstall', 'expireAccessTokens', 'deleteProperty', 'deleteGroup', 'setPropertyInUse', 'deleteContact'] as const;
+    const methods = emulator as unknown as Record<string, (...args: unknown[]) => unknown>;
+    for (const name of mutating) {
+      const method = methods[name]!;
+      methods[name] = (...args: unknown[]) => {
+        try {
+          return method(...args);
+        } finally {
+          persistence.changed();
+        }
+      };
+    }
+  }
   ready.emulator = emulator;
   return emulator;
 }

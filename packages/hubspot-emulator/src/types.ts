@@ -159,4 +159,10 @@ export interface EmulatorOptions {
   tokenErrorBody?: 'live' | 'spec';
   /** Request log entries kept (oldest dropped). Default 2 000. */
   requestLogLimit?: number;
+  /**
+   * A JSON file holding the emulator's portals (properties, contacts), installs and tokens: loaded
+   * at start when it exists, written shortly after each change and on close, so a restarted
+   * emulator resumes where it stopped. Default none (everything in memory).
+   */
+  stateFile?: string;
 }
