@@ -20,6 +20,7 @@ import { openDatabase } from './database.js';
 import { createDemoApi } from './demo-api.js';
 import { loadOrCreateEncryptionKey } from './encryption-key.js';
 import { migrateInvites } from './invites/invite-migrations.js';
+import { createMetricsEndpoint } from './metrics-endpoint.js';
 import { inProgressInvites } from './invites/invites-repository.js';
 import { createSessionCodec } from './session.js';
 import { StartupError } from './startup-error.js';
@@ -113,6 +114,9 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoServer> 
     closers.push(() => db.destroy());
 
     const notifier = createNotifier(config, logger);
+    // The kit's OpenTelemetry figures, scraped at /metrics (closed after the kit, which stops writing first).
+    const metrics = createMetricsEndpoint();
+    closers.push(() => metrics.close());
     const integration = createHubSpotIntegration({
       db,
       hubspot: config.hubspot ?? {
@@ -127,6 +131,7 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoServer> 
       resultUrlBase: origin,
       logger,
       notifier,
+      metrics: { meterProvider: metrics.meterProvider },
     });
     // Before the database closes: it stops timers and in-flight pushes.
     closers.push(() => integration.close());
@@ -142,6 +147,10 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoServer> 
     const app = express();
     app.disable('x-powered-by');
     app.use(securityHeaders({ origin, authBase: config.hubspot?.authBase ?? emulator!.url, devServer: options.web?.kind === 'dev' }));
+    // For a Prometheus scraper, which has no session: counts, durations and portal ids only (no
+    // email, token or org name), on the demo's own listener (127.0.0.1 unless HOST says otherwise).
+    // Before canonicalHost: a scraper asking 127.0.0.1 gets the figures, not a redirect.
+    app.get('/metrics', (req, res) => metrics.handle(req, res));
     app.use(canonicalHost(origin));
     app.use(
       '/integrations/hubspot',
