@@ -2,7 +2,7 @@
 // into sentences from a messages table. Which entry, which details and which button to name are
 // decided here; the words themselves live in src/messages.ts (or the host's `messages`).
 import { isKnownCode } from './error-codes.js';
-import { defaultMessages, type CodeMessage, type MessageCode, type MessageContext, type MessageOverrides, type Messages, type MessageText } from './messages.js';
+import { defaultMessages, distinctNames, type CodeMessage, type MessageCode, type MessageContext, type MessageOverrides, type Messages, type MessageText } from './messages.js';
 import type { ErrorDetails, FailureItem, Fix, IntegrationStatusReport, Problem, RequestName, ViewState, WidgetError } from './types.js';
 
 /** The English table with the host's entries laid over it (unknown keys and `undefined` ignored). */
@@ -35,8 +35,10 @@ const FIXES: Partial<Record<MessageCode, Fix>> = {
   OAUTH_STATE_EXPIRED: 'connect',
   OAUTH_DENIED: 'connect',
   OAUTH_ORG_MISMATCH: 'connect',
+  OAUTH_USER_MISMATCH: 'connect',
+  OAUTH_BROWSER_MISMATCH: 'connect',
   OAUTH_EXCHANGE_FAILED: 'connect',
-  TOKEN_REFRESH_FAILED: 'reconnect',
+  // TOKEN_REFRESH_FAILED is transient (the kit renews by itself): no button to point at.
   DECRYPTION_FAILED: 'reconnect',
   HUBSPOT_UNAUTHORIZED: 'reconnect',
   HUBSPOT_FORBIDDEN: 'reconnect',
@@ -103,6 +105,8 @@ const buttonFor = (messages: Messages, report: IntegrationStatusReport | null) =
 export function deriveView(report: IntegrationStatusReport): ViewState {
   if (report.status === 'must_reconnect') return 'must_reconnect';
   if (report.status !== 'connected') return 'not_connected';
+  // The setup after a connect is work in progress, not a failure (its problems wait until it ends).
+  if (report.setup?.state === 'running') return 'syncing';
   if (report.lastError || (report.bootstrap && !report.bootstrap.ok) || report.queue.failed > 0) return 'error';
   if (report.syncing || report.queue.pending > 0) return 'syncing';
   return 'connected';
@@ -115,29 +119,41 @@ export function deriveView(report: IntegrationStatusReport): ViewState {
 export function describeProblems(report: IntegrationStatusReport, messages: Messages = defaultMessages): Problem[] {
   if (report.status !== 'connected' && report.status !== 'must_reconnect') return [];
   const button = buttonFor(messages, report);
+  const manage = report.permissions?.manage === true;
+  const settingUp = report.setup?.state === 'running';
   const problems: Problem[] = [];
-  const add = (id: string, { message, action, hubspotSaid }: Sentence, fix: Fix | null) => {
+  const add = (id: string, { message, action, hubspotSaid }: Sentence, fix: Fix | null, at: string | null = null) => {
+    // A member has none of the buttons: advice naming one becomes "ask an admin to …".
+    if (!manage && fix && fix !== 'failures') action = messages.askAdmin(fix);
     // The same fix said twice (a MUST_RECONNECT lastError on a must_reconnect row) is noise.
-    if (!problems.some((p) => p.message === message)) problems.push({ id, message, action, hubspotSaid, fix });
+    if (!problems.some((p) => p.message === message)) problems.push({ id, message, action, hubspotSaid, fix, at });
   };
   if (report.status === 'must_reconnect') add('must_reconnect', describeCode(messages, 'MUST_RECONNECT', null, button), 'reconnect');
   const last = report.lastError;
-  if (last) {
-    const code = toMessageCode(last.code);
-    add(`error:${code}`, describeCode(messages, code, last.details, button), FIXES[code] ?? null);
-  }
-  const bootstrap = report.bootstrap;
-  if (bootstrap && bootstrap.missing.length > 0) {
+  const code = last && toMessageCode(last.code);
+  if (last && code && !(settingUp && FIXES[code] === 'resync')) add(`error:${code}`, describeCode(messages, code, last.details, button), FIXES[code] ?? null, last.at);
+  const bootstrap = settingUp ? null : report.bootstrap;
+  // One actionable error: a setup that failed already says "Resync properties".
+  if (bootstrap && bootstrap.missing.length > 0 && !problems.some((p) => p.fix === 'resync')) {
     add('properties_missing', { message: messages.propertiesMissing(bootstrap.missing), action: messages.propertiesMissingAction, hubspotSaid: null }, 'resync');
   }
-  if (bootstrap && bootstrap.drift.length > 0) {
-    add('properties_drift', { message: messages.propertiesDrift(bootstrap.drift), action: messages.propertiesDriftAction, hubspotSaid: null }, 'resync');
+  // Only a change that makes HubSpot refuse values is a problem; a new label is information.
+  const warnings = bootstrap?.drift.filter((d) => d.severity === 'warning') ?? [];
+  if (warnings.length > 0) {
+    add('properties_drift', { message: messages.propertiesDrift(warnings), action: messages.propertiesDriftAction, hubspotSaid: null }, null);
   }
   const failed = report.queue.failed;
   if (failed > 0) {
     add('failed', { message: messages.failedResults(failed), action: messages.failedResultsAction(messages.viewFailed(failed)), hubspotSaid: null }, 'failures');
   }
   return problems;
+}
+
+/** Properties only relabelled or re-described in HubSpot (drift `info`, no warning for the same property): a neutral note. */
+export function relabelledProperties(report: IntegrationStatusReport): string[] {
+  const drift = report.setup?.state === 'running' ? [] : (report.bootstrap?.drift ?? []);
+  const warned = new Set(distinctNames(drift.filter((d) => d.severity === 'warning')));
+  return distinctNames(drift).filter((name) => !warned.has(name));
 }
 
 /** One failed result in plain words, with the value and the fix. */
@@ -160,12 +176,19 @@ export function describeError(failure: RequestFailure, messages: Messages = defa
   return { request: failure.request, code, httpStatus: failure.httpStatus, message: action ? `${message} ${action}` : message };
 }
 
-export type OAuthRedirect = { outcome: 'connected' } | { outcome: 'error'; reason: MessageCode | 'unknown'; message: string; action: string | null };
+export type OAuthRedirect =
+  | { outcome: 'connected' }
+  | { outcome: 'unchanged'; reason: MessageCode }
+  | { outcome: 'error'; reason: MessageCode | 'unknown'; message: string; action: string | null };
+
+/** The portal facts the router may add to the redirect: digits, or a host name for the `…Domain` ones. */
+const PORTAL_FACTS = ['portalId', 'portalDomain', 'previousPortalId', 'previousPortalDomain', 'sharedWith'];
 
 /**
- * The outcome the router's OAuth callback put in the URL (`?hubspot=connected|error&reason=`).
+ * The outcome the router's OAuth callback put in the URL (`?hubspot=connected|unchanged|error&reason=`).
  * Anyone can link here with any `reason`, so only a known code picks its sentence; anything else
- * gets a generic one and is never echoed (another site must not put its words on this page).
+ * gets a generic one and is never echoed (another site must not put its words on this page). The
+ * portal facts (`portalId`, `portalDomain`, …) are used only when they are digits or a host name.
  * `button` is the label the admin will see ("Reconnect HubSpot" on a row that was connected).
  */
 export function readOAuthRedirect(search: string, options: { messages?: Messages; button?: string } = {}): OAuthRedirect | null {
@@ -173,10 +196,19 @@ export function readOAuthRedirect(search: string, options: { messages?: Messages
   const params = new URLSearchParams(search);
   const outcome = params.get('hubspot');
   if (outcome === 'connected') return { outcome };
-  if (outcome !== 'error') return null;
   const code = toMessageCode(params.get('reason'));
   const known = code !== 'UNKNOWN_ERROR';
+  if (outcome === 'unchanged' && known) return { outcome, reason: code };
+  if (outcome !== 'error') return null;
+  const facts: ErrorDetails = {};
+  for (const name of PORTAL_FACTS) {
+    const value = params.get(name);
+    if (value && (name.endsWith('Domain') ? /^[a-z0-9.-]{1,253}$/ : /^\d{1,15}$/).test(value)) facts[name] = value;
+  }
   const button = options.button ?? messages.connect;
-  const { message, action } = word(messages, known ? messages[code] : messages.connectFailed, {}, button);
+  const { message, action } = word(messages, known ? messages[code] : messages.connectFailed, facts, button);
   return { outcome, reason: known ? code : 'unknown', message, action };
 }
+
+/** The redirect's query parameters, removed from the address bar once read. */
+export const OAUTH_PARAMS = ['hubspot', 'reason', ...PORTAL_FACTS];

@@ -37,17 +37,19 @@ describe('failures drawer', () => {
     const toggle = await screen.findByRole('button', { name: 'View 2 failed' });
     await user.click(toggle);
 
-    const drawer = screen.getByRole('region', { name: 'Failed results' });
+    const drawer = screen.getByRole('dialog', { name: /^Failed results/ });
     expect(toggle.getAttribute('aria-expanded')).toBe('true');
     expect(toggle.getAttribute('aria-controls')).toBe(drawer.id);
-    await waitFor(() => expect(document.activeElement).toBe(within(drawer).getByRole('heading', { name: 'Failed results' })));
+    await waitFor(() => expect(document.activeElement).toBe(within(drawer).getByRole('heading', { name: /^Failed results/ })));
 
     const rows = await within(drawer).findAllByRole('row');
     expect(rows.map((row) => row.textContent)).toEqual([
-      'EmailInviteReasonAttemptsFailedAction',
-      `candidate1@example.cominv_1${EXHAUSTED} RETRIES_EXHAUSTED62 hours agoRetry`,
-      `candidate2@example.cominv_2${EXHAUSTED} RETRIES_EXHAUSTED62 hours agoRetry`,
+      'CandidateReasonFailedAction',
+      `candidate1@example.com inv_1${EXHAUSTED} RETRIES_EXHAUSTED2 hours agoRetryDismiss`,
+      `candidate2@example.com inv_2${EXHAUSTED} RETRIES_EXHAUSTED2 hours agoRetryDismiss`,
     ]);
+    // The same count as the button and the banner.
+    expect(within(drawer).getByRole('heading').textContent).toBe('Failed results (2)');
     expect(within(drawer).getByText('Showing 2 of 2.')).toBeTruthy();
     expect(within(drawer).queryByRole('button', { name: 'Load more' })).toBeNull();
     const [request] = fake.calls('GET /failures');
@@ -58,7 +60,7 @@ describe('failures drawer', () => {
   it('pages with Load more using the cursor, appending rows', async () => {
     const { fake, user } = setup(5);
     await user.click(await screen.findByRole('button', { name: 'View 5 failed' }));
-    const drawer = screen.getByRole('region', { name: 'Failed results' });
+    const drawer = screen.getByRole('dialog', { name: /^Failed results/ });
     await within(drawer).findByText('Showing 2 of 5.');
 
     await user.click(within(drawer).getByRole('button', { name: 'Load more' }));
@@ -77,7 +79,7 @@ describe('failures drawer', () => {
     const { fake, user } = setup(3, 10);
     fake.on('POST /failures/retry', { body: { retried: 1 } });
     await user.click(await screen.findByRole('button', { name: 'View 3 failed' }));
-    const drawer = screen.getByRole('region', { name: 'Failed results' });
+    const drawer = screen.getByRole('dialog', { name: /^Failed results/ });
     fake.on('GET /status', { body: statusReport({ queue: { pending: 1, failed: 2, held: 0 }, syncing: true }) });
 
     await user.click(await within(drawer).findByRole('button', { name: 'Retry candidate2@example.com' }));
@@ -97,7 +99,7 @@ describe('failures drawer', () => {
     const { fake, user } = setup(3, 2);
     fake.on('POST /failures/retry', { body: { retried: 3 } });
     await user.click(await screen.findByRole('button', { name: 'View 3 failed' }));
-    const drawer = screen.getByRole('region', { name: 'Failed results' });
+    const drawer = screen.getByRole('dialog', { name: /^Failed results/ });
     await within(drawer).findByText('Showing 2 of 3.');
     fake.on('GET /status', { body: statusReport({ queue: { pending: 3, failed: 0, held: 0 } }) });
 
@@ -114,9 +116,9 @@ describe('failures drawer', () => {
     const { user } = setup(1);
     const toggle = await screen.findByRole('button', { name: 'View 1 failed' });
     await user.click(toggle);
-    await within(screen.getByRole('region', { name: 'Failed results' })).findByText('Showing 1 of 1.');
+    await within(screen.getByRole('dialog', { name: /^Failed results/ })).findByText('Showing 1 of 1.');
     await user.keyboard('{Escape}');
-    expect(screen.queryByRole('region', { name: 'Failed results' })).toBeNull();
+    expect(screen.queryByRole('dialog', { name: /^Failed results/ })).toBeNull();
     expect(toggle.getAttribute('aria-expanded')).toBe('false');
     await waitFor(() => expect(document.activeElement).toBe(toggle));
   });
@@ -126,11 +128,11 @@ describe('failures drawer', () => {
     const toggle = await screen.findByRole('button', { name: 'View 1 failed' });
     await user.click(toggle);
     await user.click(screen.getByRole('button', { name: 'Close' }));
-    expect(screen.queryByRole('region', { name: 'Failed results' })).toBeNull();
+    expect(screen.queryByRole('dialog', { name: /^Failed results/ })).toBeNull();
     await user.click(toggle);
-    expect(screen.getByRole('region', { name: 'Failed results' })).toBeTruthy();
+    expect(screen.getByRole('dialog', { name: /^Failed results/ })).toBeTruthy();
     await user.click(toggle);
-    expect(screen.queryByRole('region', { name: 'Failed results' })).toBeNull();
+    expect(screen.queryByRole('dialog', { name: /^Failed results/ })).toBeNull();
   });
 
   it('a failed list load is shown as an error', async () => {
@@ -144,7 +146,7 @@ describe('failures drawer', () => {
     // The server's own text is for its logs, not for the admin.
     expect(document.body.textContent).not.toContain('database unavailable');
     expect(alerts.length).toBeGreaterThan(0);
-    const drawer = screen.getByRole('region', { name: 'Failed results' });
+    const drawer = screen.getByRole('dialog', { name: /^Failed results/ });
     expect(within(drawer).getByText(/The list could not be loaded/)).toBeTruthy();
 
     fake.on('GET /failures', failuresRoute([failure(1), failure(2)]));
@@ -157,7 +159,7 @@ describe('failures drawer', () => {
     const { fake, user } = setup(1);
     fake.on('POST /failures/retry', { status: 403, body: { error: { code: 'CROSS_SITE_REQUEST', message: 'refused' } } });
     await user.click(await screen.findByRole('button', { name: 'View 1 failed' }));
-    const drawer = screen.getByRole('region', { name: 'Failed results' });
+    const drawer = screen.getByRole('dialog', { name: /^Failed results/ });
     await user.click(await within(drawer).findByRole('button', { name: 'Retry candidate1@example.com' }));
     const alerts = await screen.findAllByRole('alert');
     expect(alerts.map((a) => a.textContent)).toContain('Retry failed. The request was refused because it did not come from this page. Reload the page and try again.');
@@ -172,14 +174,15 @@ describe('failures drawer', () => {
     ];
     const { user } = setup(3, 10, (n) => items[n - 1]!);
     await user.click(await screen.findByRole('button', { name: 'View 3 failed' }));
-    const drawer = screen.getByRole('region', { name: 'Failed results' });
+    const drawer = screen.getByRole('dialog', { name: /^Failed results/ });
     const [, ann, invalid, exhausted] = await within(drawer).findAllByRole('row');
 
     expect(ann!.textContent).toContain('HubSpot refused the email address ann@example.con. Correct it in JobCannon and the result is sent again.');
     expect(invalid!.textContent).toContain("JobCannon could not send this result: the invite's scores.iq is not valid (190). Correct it in JobCannon and the result is sent again.");
-    expect(within(ann!).queryByRole('button')).toBeNull();
-    expect(within(invalid!).queryByRole('button')).toBeNull();
-    expect(within(exhausted!).getByRole('button', { name: 'Retry candidate3@example.com' })).toBeTruthy();
+    // No Retry where it cannot help: Dismiss is the only button there.
+    expect(within(ann!).getAllByRole('button').map((b) => b.getAttribute('aria-label'))).toEqual(['Dismiss ann@example.con']);
+    expect(within(invalid!).getAllByRole('button').map((b) => b.getAttribute('aria-label'))).toEqual(['Dismiss candidate2@example.com']);
+    expect(within(exhausted!).getAllByRole('button').map((b) => b.getAttribute('aria-label'))).toEqual(['Retry candidate3@example.com', 'Dismiss candidate3@example.com']);
     // One retryable result is enough for Retry all (the server decides which rows it re-queues).
     expect(within(drawer).getByRole('button', { name: 'Retry all' })).toBeTruthy();
   });
@@ -187,7 +190,7 @@ describe('failures drawer', () => {
   it('offers no Retry at all when nothing listed can succeed by retrying', async () => {
     const { user } = setup(2, 10, (n) => failureItem(n));
     await user.click(await screen.findByRole('button', { name: 'View 2 failed' }));
-    const drawer = screen.getByRole('region', { name: 'Failed results' });
+    const drawer = screen.getByRole('dialog', { name: /^Failed results/ });
     await within(drawer).findByText('Showing 2 of 2.');
     expect(within(drawer).queryByRole('button', { name: /Retry/ })).toBeNull();
     expect(within(drawer).getByRole('button', { name: 'Close' })).toBeTruthy();
@@ -197,7 +200,7 @@ describe('failures drawer', () => {
     const raw = 'Property values were not valid: [{"isValid":false,"message":"ann@example.con is not a valid email","error":"INVALID_EMAIL","name":"email"}]';
     const { user } = setup(1, 10, (n) => failureItem(n, { details: { email: 'ann@example.con', hubspotMessage: raw, hubspotCategory: 'VALIDATION_ERROR' } }));
     await user.click(await screen.findByRole('button', { name: 'View 1 failed' }));
-    const drawer = screen.getByRole('region', { name: 'Failed results' });
+    const drawer = screen.getByRole('dialog', { name: /^Failed results/ });
     const said = await within(drawer).findByText('HubSpot said: Property values were not valid');
     expect(said.className).toBe('jc-hs__said');
     expect(drawer.textContent).not.toMatch(/[{}[\]]|isValid|VALIDATION_ERROR/);
@@ -207,10 +210,83 @@ describe('failures drawer', () => {
     const odd = { ...failureItem(1), code: 'SOMETHING_FROM_A_NEWER_CORE', details: { hubspotMessage: '<b>injected</b>' } } as unknown as FailureItem;
     const { user } = setup(1, 10, () => odd);
     await user.click(await screen.findByRole('button', { name: 'View 1 failed' }));
-    const drawer = screen.getByRole('region', { name: 'Failed results' });
+    const drawer = screen.getByRole('dialog', { name: /^Failed results/ });
     const [, row] = await within(drawer).findAllByRole('row');
     expect(row!.textContent).toContain('Something unexpected went wrong. Try again in a minute.');
     expect(drawer.textContent).not.toContain('SOMETHING_FROM_A_NEWER_CORE');
     expect(drawer.textContent).not.toContain('injected');
+  });
+
+  it('Dismiss on one row POSTs its id, takes it off the list, says so, and refreshes the status', async () => {
+    const { fake, user } = setup(2, 10, (n) => failureItem(n, n === 1 ? { id: 'invalid-7' } : {}));
+    fake.on('POST /failures/dismiss', { body: { dismissed: 1 } });
+    await user.click(await screen.findByRole('button', { name: 'View 2 failed' }));
+    const drawer = screen.getByRole('dialog', { name: /^Failed results/ });
+    const statusReads = fake.calls('GET /status').length;
+    await user.click(await within(drawer).findByRole('button', { name: 'Dismiss candidate1@example.com' }));
+    await screen.findByText('Took 1 result off the list.');
+    expect(fake.calls('POST /failures/dismiss').map((r) => r.body)).toEqual([{ ids: ['invalid-7'] }]);
+    expect(within(drawer).queryByText(/candidate1@example\.com/)).toBeNull();
+    expect(within(drawer).getByText('Showing 1 of 1.')).toBeTruthy();
+    expect(fake.calls('GET /status').length).toBeGreaterThan(statusReads);
+  });
+
+  it('members read the list but get no Retry, Dismiss or Retry all', async () => {
+    const all = [failure(1), failureItem(2)];
+    const fake = createFakeFetch({
+      'GET /status': { body: statusReport({ queue: { pending: 0, failed: 2, held: 0 }, permissions: { manage: false } }) },
+      'GET /failures': failuresRoute(all),
+    });
+    const { user } = renderRow({}, { fake });
+    await user.click(await screen.findByRole('button', { name: 'View 2 failed' }));
+    const drawer = screen.getByRole('dialog', { name: /^Failed results/ });
+    await within(drawer).findByText('Showing 2 of 2.');
+    expect(within(drawer).getAllByRole('button').map((b) => b.textContent)).toEqual(['Close']);
+    expect(within(drawer).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Candidate', 'Reason', 'Failed']);
+  });
+
+  it('keeps Tab and Shift+Tab inside the drawer (a focus trap) and puts every button in reach', async () => {
+    const { user } = setup(1, 10);
+    await user.click(await screen.findByRole('button', { name: 'View 1 failed' }));
+    const drawer = screen.getByRole('dialog', { name: /^Failed results/ });
+    expect(drawer.getAttribute('aria-modal')).toBe('true');
+    await within(drawer).findByText('Showing 1 of 1.');
+    const buttons = within(drawer).getAllByRole('button');
+    expect(buttons.map((b) => b.textContent)).toEqual(['Retry', 'Dismiss', 'Retry all', 'Close']);
+    const reached: string[] = [];
+    for (let i = 0; i < buttons.length + 1; i++) {
+      await user.tab();
+      reached.push(document.activeElement?.textContent ?? '');
+    }
+    // Past Close, focus wraps to the first control instead of leaving the drawer.
+    expect(reached).toEqual(['Retry', 'Dismiss', 'Retry all', 'Close', 'Retry']);
+    await user.tab({ shift: true });
+    expect(document.activeElement?.textContent).toBe('Close');
+  });
+
+  it('starts from the status count before the list answers, so the banner, the button and the drawer agree', async () => {
+    const fake = createFakeFetch({
+      'GET /status': { body: statusReport({ queue: { pending: 0, failed: 4, held: 0 } }) },
+      'GET /failures': () => new Promise(() => undefined),
+    });
+    const { user } = renderRow({}, { fake });
+    await user.click(await screen.findByRole('button', { name: 'View 4 failed' }));
+    expect(screen.getByRole('dialog', { name: 'Failed results (4)' })).toBeTruthy();
+    expect(screen.getByText('4 results could not be sent to HubSpot.')).toBeTruthy();
+  });
+
+  it('re-reads the status when the list disagrees with it (one count everywhere)', async () => {
+    const all = [failure(1), failure(2), failure(3)];
+    const fake = createFakeFetch({ 'GET /failures': failuresRoute(all) });
+    fake.sequence('GET /status', [
+      { body: statusReport({ queue: { pending: 0, failed: 5, held: 0 } }) },
+      { body: statusReport({ queue: { pending: 0, failed: 3, held: 0 } }) },
+    ]);
+    const { user } = renderRow({ failuresPageSize: 10 }, { fake });
+    // The status said 5; the list says 3: the status is re-read, and every count says 3.
+    await user.click(await screen.findByRole('button', { name: 'View 5 failed' }));
+    await screen.findByRole('button', { name: 'View 3 failed' });
+    expect(screen.getByRole('dialog', { name: 'Failed results (3)' })).toBeTruthy();
+    expect(screen.getByText('3 results could not be sent to HubSpot.')).toBeTruthy();
   });
 });

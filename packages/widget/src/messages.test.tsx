@@ -127,7 +127,7 @@ describe('the messages prop', () => {
     };
     const { user } = renderRow({ messages }, { fake });
     await user.click(await screen.findByRole('button', { name: 'View 1 failed' }));
-    const drawer = screen.getByRole('region', { name: 'Fehlgeschlagene Ergebnisse' });
+    const drawer = screen.getByRole('dialog', { name: /^Fehlgeschlagene Ergebnisse/ });
     const [, row] = await within(drawer).findAllByRole('row');
     expect(row!.textContent).toContain('HubSpot lehnt ann@example.con ab.');
     expect(row!.textContent).not.toContain('Correct it in JobCannon');

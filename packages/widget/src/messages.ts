@@ -3,7 +3,7 @@
 // are built here from those details. A host replaces any entry with the `messages` prop (a
 // partial table, e.g. a translation); `src/describe.ts` picks the entries, this file only words.
 import { formatRelativeTime } from './format-relative-time.js';
-import type { BootstrapReport, ErrorDetails, HubSpotKitErrorCode, PortalInfo, PropertyDrift, RequestName, ViewState, WidgetErrorCode } from './types.js';
+import type { BackfillStatus, BootstrapReport, ErrorDetails, Fix, HubSpotKitErrorCode, IntegrationStatusReport, PortalInfo, PropertyDrift, RequestName, SetupProgress, ViewState, WidgetErrorCode } from './types.js';
 
 /** What a code's sentence may use besides its details. */
 export interface MessageContext {
@@ -35,7 +35,44 @@ export interface UiMessages {
   /** Followed by the time, e.g. "Connected by rita@acme.test" + " 3 days ago". */
   connectedBy(user: string | null): string;
   intro: string;
+  /** Before connecting: what JobCannon writes in HubSpot. */
+  writes: string;
+  /** Before connecting: why each scope is asked for, by scope. */
+  scopes: Record<string, string>;
+  scopesTitle: string;
+  /** A member's advice instead of a button they do not have. */
+  askAdmin(fix: Fix): string;
   heldUntilConnect(held: number): string;
+  contactsSynced: string;
+  setupRunning(setup: SetupProgress): string;
+  /** After a connect: what the setup created (or found in place). */
+  setupDone(bootstrap: NonNullable<IntegrationStatusReport['bootstrap']>): string;
+  /** A reused callback or a Deny while connected: nothing changed. */
+  unchanged(portal: PortalInfo | null): string;
+  sharedWith(count: number): string;
+  /** The portal's error budget is spent: sending at half rate for now. */
+  errorBudgetLowered: string;
+  /** Label-only drift: information, nothing to fix. */
+  propertiesRelabelled(names: readonly string[]): string;
+  recentTitle(count: number): string;
+  pushed: Record<'created' | 'updated', string>;
+  viewInHubSpot: string;
+  viewInHubSpotLabel(email: string): string;
+  viewProperties: string;
+  errorAt: string;
+  syncNow: string;
+  syncing: string;
+  synced(pending: number): string;
+  connectAnyway: string;
+  backfillOffer(backfill: BackfillStatus): string;
+  backfillSend: string;
+  backfillLater: string;
+  backfillRunning(backfill: BackfillStatus): string;
+  backfillEta: string;
+  backfillDone(backfill: BackfillStatus): string;
+  backfillCancelled(backfill: BackfillStatus): string;
+  backfillFailed(backfill: BackfillStatus): string;
+  backfillResume: string;
   lastSync: string;
   neverSynced: string;
   pending: string;
@@ -76,9 +113,14 @@ export interface UiMessages {
   failuresNone: string;
   failuresShowing(shown: number, total: number): string;
   failuresLoadError: string;
-  columns: Record<'email' | 'invite' | 'reason' | 'attempts' | 'failed' | 'action', string>;
+  columns: Record<'email' | 'reason' | 'failed' | 'action', string>;
   retry: string;
   retryLabel(email: string): string;
+  dismissFailure: string;
+  dismissLabel(email: string): string;
+  dismissing: string;
+  dismissed(count: number): string;
+
   retryAll: string;
   loadMore: string;
   close: string;
@@ -108,15 +150,34 @@ export function quote(value: unknown): string {
 
 const describeDrift = (drift: readonly PropertyDrift[]) =>
   listNames(
-    drift.map((d) => `${d.name} (${d.field} is ${quote(d.actual) || 'different'}, expected ${quote(d.expected) || 'otherwise'})`),
+    drift.map((d) => `${d.name} (its ${d.field} is ${quote(d.actual) || 'different'}; JobCannon needs ${quote(d.expected) || 'the original'})`),
     3,
   );
 
+/** Property names, each once: a type change on one property is one property, however many fields moved. */
+export const distinctNames = (drift: readonly PropertyDrift[]) => [...new Set(drift.map((d) => d.name))];
+
 const portalName = (portal: PortalInfo) => portal.domain ?? `Hub ID ${portal.id}`;
+/** A portal from the OAuth redirect's facts (`portalId`, `portalDomain`, or the `previous…` pair). */
+const portalIn = (d: ErrorDetails, prefix: 'portal' | 'previousPortal') => {
+  const domain = d[`${prefix}Domain`];
+  const id = d[`${prefix}Id`];
+  return typeof domain === 'string' ? domain : typeof id === 'string' || typeof id === 'number' ? `Hub ID ${id}` : null;
+};
+/** What a setup or resync created; '' when it created nothing and something is still missing. */
+const created = (b: Pick<BootstrapReport, 'created' | 'groupCreated' | 'missing'>) =>
+  b.created.length > 0 || b.groupCreated
+    ? `Created ${b.groupCreated ? 'the JobCannon Assessments property group and ' : ''}${plural(b.created.length, 'property', 'properties')}${b.created.length > 0 && b.created.length < 17 ? `: ${listNames(b.created)}` : ''}.`
+    : b.missing.length > 0
+      ? ''
+      : 'All 17 JobCannon properties were already in place.';
+const count = (n: number) => n.toLocaleString('en');
+const ofTotal = (b: BackfillStatus) => `${count(b.enqueued)}${b.total === null ? '' : ` of ${count(b.total)}`}`;
 
 const RETRIES_ON_ITS_OWN = 'Nothing is lost: JobCannon tries again on its own.';
 const SUPPORT = 'If it keeps happening, contact JobCannon support.';
 const RELOAD = 'Reload the page and try again.';
+const TRY_LATER = `Try again in a minute. ${SUPPORT}`;
 const CORRECT = 'Correct it in JobCannon and the result is sent again.';
 const START_AGAIN: MessageText = (_, c) => `Click ${c.button} to start again.`;
 const RESYNC = 'Click Resync properties: it re-creates only what is missing and never overwrites anything.';
@@ -131,11 +192,11 @@ export const defaultMessages: Messages = {
         : 'JobCannon could not send this result: the invite has a value that is not valid.',
     action: CORRECT,
   },
-  INVALID_OPTIONS: { message: 'The HubSpot integration is not set up correctly on JobCannon’s side.', action: 'Contact JobCannon support.' },
+  INVALID_OPTIONS: { message: 'JobCannon’s HubSpot setup has a configuration error.', action: 'Contact JobCannon support.' },
   BAD_REQUEST: { message: 'JobCannon could not understand the request.', action: RELOAD },
   METHOD_NOT_ALLOWED: { message: 'JobCannon refused the request as sent.', action: `${RELOAD} ${SUPPORT}` },
   PAYLOAD_TOO_LARGE: { message: 'The request was too large.', action: 'Retry fewer results at a time.' },
-  NOT_FOUND: { message: 'The HubSpot integration could not be found on JobCannon’s side.', action: `${RELOAD} ${SUPPORT}` },
+  NOT_FOUND: { message: 'JobCannon could not find the HubSpot integration.', action: `${RELOAD} ${SUPPORT}` },
 
   // ---- who may do what ----
   UNAUTHENTICATED: { message: 'Your JobCannon session has ended.', action: 'Sign in again, then retry.' },
@@ -149,16 +210,26 @@ export const defaultMessages: Messages = {
     action: (_, c) => `Click ${c.button}. No data is lost: held results are sent after you reconnect.`,
   },
   PORTAL_MISMATCH: {
-    message: 'That HubSpot account is not the one this organization is connected to.',
-    action: (_, c) =>
-      `Click ${c.button} and choose the original account, or click Switch to the other portal if connecting the new one is intended (results then go to the new portal).`,
+    // Names both portals; never "is connected to": after a disconnect nothing is.
+    message: (d) =>
+      `You approved ${portalIn(d, 'portal') ?? 'another HubSpot account'}, but this organization's HubSpot account is ${portalIn(d, 'previousPortal') ?? 'a different one'}.`,
+    action: (d, c) =>
+      `Click ${c.button} and choose ${portalIn(d, 'previousPortal') ?? 'the original account'}, or click Switch to the other portal if ${portalIn(d, 'portal') ?? 'the new one'} is intended.`,
+  },
+  PORTAL_SHARED: {
+    message: (d) => `${portalIn(d, 'portal') ?? 'That HubSpot account'} is already used by another JobCannon organization.`,
+    action: 'Click Connect anyway if both should send results there (each writes only its own candidates), or choose another HubSpot account.',
+  },
+  PORTAL_IN_USE: {
+    message: (d) => `${portalIn(d, 'portal') ?? 'That HubSpot account'} is already used by another JobCannon organization, and sharing one is turned off.`,
+    action: (_, c) => `Click ${c.button} and choose another HubSpot account.`,
   },
   MISSING_SCOPES: {
     message: 'HubSpot did not grant all the access JobCannon needs (reading and writing contacts and contact properties).',
     action: (_, c) => `Click ${c.button} and approve every requested permission.`,
   },
   OAUTH_STATE_INVALID: {
-    message: 'The HubSpot sign-in could not be matched to this session (it was started in another tab or browser, or already used).',
+    message: 'The HubSpot sign-in was already used, or was started in another tab or browser.',
     action: START_AGAIN,
   },
   OAUTH_STATE_EXPIRED: { message: 'The HubSpot sign-in took too long and expired.', action: START_AGAIN },
@@ -167,26 +238,24 @@ export const defaultMessages: Messages = {
     action: (_, c) => `Click ${c.button} and approve the requested access. If your HubSpot uses an app allowlist, an admin must add JobCannon to it first.`,
   },
   OAUTH_ORG_MISMATCH: {
-    message: 'This HubSpot connection was started for another organization than the one you are signed in to, so it was not saved.',
+    message: 'This HubSpot connection was started for another organization, so it was not saved.',
     action: (_, c) => `Sign in to the organization you want to connect, as an admin, and click ${c.button} again.`,
   },
   OAUTH_USER_MISMATCH: {
-    message: 'This HubSpot connection was started by another JobCannon user than the one signed in here, so it was not saved.',
+    message: 'This HubSpot connection was started by another JobCannon user, so it was not saved.',
     action: (_, c) => `Sign in as yourself and click ${c.button} again.`,
   },
   OAUTH_BROWSER_MISMATCH: {
-    message: 'The HubSpot approval finished in another browser (or profile) than the one that started it, so it was not saved.',
+    message: 'The HubSpot approval finished in another browser than the one that started it, so it was not saved.',
     action: (_, c) => `Click ${c.button} in this browser and approve in the window that opens.`,
   },
   OAUTH_EXCHANGE_FAILED: {
     message: 'HubSpot approved the connection, but JobCannon could not complete it with HubSpot.',
     action: (_, c) => `Wait a minute, then click ${c.button} again.`,
   },
-  TOKEN_REFRESH_FAILED: {
-    message: 'JobCannon could not renew its access to HubSpot.',
-    action: (_, c) => `It tries again on its own. If this stays for more than an hour, click ${c.button}.`,
-  },
-  ENCRYPTION_KEY_MISSING: { message: 'JobCannon cannot read its stored HubSpot access: its encryption key is not set up.', action: 'Contact JobCannon support.' },
+  // Transient: the kit renews by itself; a refused refresh is MUST_RECONNECT, with its own advice.
+  TOKEN_REFRESH_FAILED: { message: 'JobCannon could not renew its access to HubSpot just now.', action: RETRIES_ON_ITS_OWN },
+  ENCRYPTION_KEY_MISSING: { message: 'JobCannon’s encryption key for HubSpot access is not set up.', action: 'Contact JobCannon support.' },
   DECRYPTION_FAILED: {
     message: 'JobCannon could not read its stored HubSpot access (its encryption key changed).',
     action: (_, c) => `Click ${c.button} to store a fresh one. ${SUPPORT}`,
@@ -196,12 +265,12 @@ export const defaultMessages: Messages = {
   HUBSPOT_RATE_LIMITED: {
     message: 'HubSpot is limiting how fast JobCannon may send data, so syncing is behind.',
     action:
-      'Nothing is lost: queued results are retried automatically every few minutes. If it lasts more than 30 minutes, check which other apps share your HubSpot API limit.',
+      'Nothing is lost: queued results are retried automatically. If it lasts more than 30 minutes, check which other apps share your HubSpot API limit.',
   },
   HUBSPOT_UNAVAILABLE: { message: 'HubSpot is having trouble right now (it answered with a server error).', action: RETRIES_ON_ITS_OWN },
   HUBSPOT_TIMEOUT: { message: 'HubSpot took too long to answer.', action: RETRIES_ON_ITS_OWN },
   HUBSPOT_UNREACHABLE: { message: 'JobCannon could not reach HubSpot.', action: RETRIES_ON_ITS_OWN },
-  HUBSPOT_LOCKED: { message: 'HubSpot asked JobCannon to wait while it finishes earlier changes to these contacts.', action: RETRIES_ON_ITS_OWN },
+  HUBSPOT_LOCKED: { message: 'HubSpot asked JobCannon to wait while it finishes earlier changes.', action: RETRIES_ON_ITS_OWN },
   HUBSPOT_UNAUTHORIZED: {
     message: 'HubSpot did not accept JobCannon’s access, even after renewing it.',
     action: (_, c) => `JobCannon tries again on its own. If this stays, click ${c.button}.`,
@@ -226,7 +295,7 @@ export const defaultMessages: Messages = {
     message: (d) => `HubSpot refused this result${typeof d.status === 'number' ? ` (HTTP ${d.status})` : ''}.`,
     action: `${CORRECT} ${SUPPORT}`,
   },
-  HUBSPOT_NO_RESULT: { message: 'HubSpot answered without saying what happened to this contact.', action: 'JobCannon sends it again on its own.' },
+  HUBSPOT_NO_RESULT: { message: 'HubSpot answered without saying what happened to this contact.', action: RETRIES_ON_ITS_OWN },
   HUBSPOT_REQUEST_FAILED: { message: 'A request to HubSpot failed.', action: `JobCannon tries again on its own. ${SUPPORT}` },
   PROPERTIES_MISSING: {
     message: (d) =>
@@ -245,20 +314,20 @@ export const defaultMessages: Messages = {
     message: (d, c) => `JobCannon stopped retrying this result after repeated failures.${d.lastCode ? ` The last one: ${c.messageFor(d.lastCode)}` : ''}`,
     action: 'Retry it once the cause is fixed.',
   },
-  LEASE_LOST: { message: 'Another JobCannon worker took over sending this result.', action: 'Nothing to do: it is sent by that worker.' },
+  LEASE_LOST: { message: 'Another JobCannon worker took over sending this result.' },
   SHUTTING_DOWN: { message: 'JobCannon was restarting while it sent this result.', action: RETRIES_ON_ITS_OWN },
 
   // ---- webhooks ----
-  WEBHOOK_SIGNATURE_INVALID: { message: 'A notification claiming to come from HubSpot could not be verified, so it was ignored.', action: SUPPORT },
+  WEBHOOK_SIGNATURE_INVALID: { message: 'A HubSpot notification could not be verified, so it was ignored.', action: SUPPORT },
 
-  INTERNAL: { message: 'Something went wrong in JobCannon.', action: `Try again in a minute. ${SUPPORT}` },
+  INTERNAL: { message: 'Something went wrong in JobCannon.', action: TRY_LATER },
 
   // ---- the widget's own ----
   NETWORK_ERROR: { message: 'Could not reach JobCannon.', action: 'Check your connection, then try again.' },
-  BAD_RESPONSE: { message: 'JobCannon sent an answer the widget could not read.', action: 'Reload the page; if it keeps happening, contact JobCannon support.' },
+  BAD_RESPONSE: { message: 'JobCannon sent an answer the widget could not read.', action: `${RELOAD} ${SUPPORT}` },
   UNKNOWN_ERROR: {
     message: (d) => `Something unexpected went wrong${typeof d.status === 'number' && d.status > 0 ? ` (HTTP ${d.status})` : ''}.`,
-    action: `Try again in a minute. ${SUPPORT}`,
+    action: TRY_LATER,
   },
 
   // ---- the row ----
@@ -276,7 +345,45 @@ export const defaultMessages: Messages = {
   portal: (portal) => `${portal.domain ?? 'HubSpot portal'} · Hub ID ${portal.id}`,
   connectedBy: (user) => `Connected${user ? ` by ${user}` : ''}`,
   intro: 'Sends completed assessments to matching HubSpot contacts.',
+  writes:
+    'JobCannon creates one property group, "JobCannon Assessments", with 17 contact properties, and writes each candidate\u2019s results to the contact with their email (created if new). It never deletes anything.',
+  scopesTitle: 'HubSpot asks you to approve:',
+  scopes: {
+    oauth: 'keep the connection working without asking you again',
+    'crm.objects.contacts.read': 'find the contact that has the candidate\u2019s email',
+    'crm.objects.contacts.write': 'write the results to that contact, or create it',
+    'crm.schemas.contacts.read': 'check that the 17 JobCannon properties are in place',
+    'crm.schemas.contacts.write': 'create the property group and the properties',
+  },
+  askAdmin: (fix) => `Ask an admin of your organization to ${fix === 'resync' ? 'resync the properties' : `${fix} HubSpot`}.`,
   heldUntilConnect: (held) => `${plural(held, 'held result is', 'held results are')} sent after you connect.`,
+  contactsSynced: 'Contacts synced',
+  setupRunning: (setup) => `Setting up HubSpot… (${setup.done} of ${setup.total} properties)`,
+  setupDone: created,
+  unchanged: (portal) => `Nothing changed: HubSpot is still connected${portal ? ` to ${portalName(portal)}` : ''}.`,
+  sharedWith: (n) => `${plural(n, 'other JobCannon organization uses', 'other JobCannon organizations use')} this HubSpot account too; each writes only its own candidates, and disconnecting here leaves the others connected.`,
+  errorBudgetLowered: 'HubSpot refused many requests today, so JobCannon sends at half speed until that settles.',
+  propertiesRelabelled: (names) =>
+    `${plural(names.length, 'JobCannon property has', 'JobCannon properties have')} a different label or description in HubSpot (${listNames(names)}). Nothing to fix: results are still sent.`,
+  recentTitle: (n) => `Recent activity (${n})`,
+  pushed: { created: 'created', updated: 'updated' },
+  viewInHubSpot: 'View in HubSpot',
+  viewInHubSpotLabel: (email) => `View ${email} in HubSpot`,
+  viewProperties: 'JobCannon properties in HubSpot',
+  errorAt: 'Last seen',
+  syncNow: 'Sync now',
+  syncing: 'Syncing…',
+  synced: (pending) => (pending === 0 ? 'Nothing is waiting: everything is in HubSpot.' : `Sending ${plural(pending, 'waiting result', 'waiting results')} now.`),
+  connectAnyway: 'Connect anyway',
+  backfillOffer: (b) => `Send ${b.total === null ? 'your' : count(b.total)} past ${b.total === 1 ? 'result' : 'results'} to HubSpot?`,
+  backfillSend: 'Send past results',
+  backfillLater: 'Not now',
+  backfillRunning: (b) => `Sending past results: ${ofTotal(b)} queued, ${count(b.pushed)} in HubSpot${b.failed > 0 ? `, ${count(b.failed)} failed` : ''}.`,
+  backfillEta: 'Done',
+  backfillDone: (b) => `Sent ${count(b.pushed)} past ${b.pushed === 1 ? 'result' : 'results'} to HubSpot${b.failed > 0 ? ` (${count(b.failed)} failed)` : ''}.`,
+  backfillCancelled: (b) => `Sending past results was cancelled after ${ofTotal(b)}; those still go out.`,
+  backfillFailed: (b) => `Sending past results stopped after ${ofTotal(b)} because of an error.`,
+  backfillResume: 'Send the rest',
   lastSync: 'Last sync',
   neverSynced: 'Never synced',
   pending: 'Pending',
@@ -285,24 +392,27 @@ export const defaultMessages: Messages = {
   connectedBanner: (portal) => `HubSpot connected${portal ? ` to ${portalName(portal)}` : ''}.`,
   connectFailed: {
     message: 'HubSpot could not be connected.',
-    action: (_, c) => `Click ${c.button} to try again. If it keeps failing, contact JobCannon support.`,
+    action: (_, c) => `Click ${c.button} to try again. ${SUPPORT}`,
   },
   requestFailed: {
     status: 'Could not load the HubSpot status.',
-    connect: 'Could not start the switch to the other portal.',
+    connect: 'Could not start connecting to HubSpot.',
     resync: 'Resync failed.',
     disconnect: 'Disconnect failed.',
     failures: 'Could not load failed results.',
     retry: 'Retry failed.',
+    dismiss: 'Dismiss failed.',
+    sync: 'Sync now failed.',
+    backfill: 'Sending past results failed.',
   },
   propertiesMissing: (names) =>
     `${plural(names.length, 'JobCannon property is', 'JobCannon properties are')} missing in HubSpot: ${listNames(names)}. Someone may have deleted them.`,
   propertiesMissingAction: RESYNC,
   propertiesDrift: (drift) =>
-    `${plural(drift.length, 'JobCannon property differs', 'JobCannon properties differ')} from what JobCannon expects: ${describeDrift(drift)}.`,
-  propertiesDriftAction: 'Resync never overwrites existing properties: fix or delete them in HubSpot (Settings → Properties), then click Resync properties.',
+    `${plural(distinctNames(drift).length, 'JobCannon property was', 'JobCannon properties were')} changed in HubSpot, so some values are refused: ${describeDrift(drift)}.`,
+  propertiesDriftAction: 'Change them back in HubSpot (Settings → Properties) as shown; Resync never overwrites an existing property.',
   failedResults: (count) => `${plural(count, 'result', 'results')} could not be sent to HubSpot.`,
-  failedResultsAction: (button) => `Click ${button} to see why and what to do.`,
+  failedResultsAction: (button) => `Click ${button} to see why.`,
   hubspotSaid: (text) => `HubSpot said: ${text}`,
   connect: 'Connect HubSpot',
   reconnect: 'Reconnect HubSpot',
@@ -313,21 +423,12 @@ export const defaultMessages: Messages = {
   dismiss: 'Dismiss',
   tryAgain: 'Try again',
   confirmDisconnect: (portal) =>
-    `Disconnect HubSpot? JobCannon stops sending results to ${portal?.domain ?? 'HubSpot'}. Results completed meanwhile are held and sent after you connect again; nothing in HubSpot is deleted.`,
+    `Disconnect HubSpot? JobCannon stops sending results to ${portal?.domain ?? 'HubSpot'}; new results are held until you connect again. Nothing in HubSpot is deleted.`,
   confirmDisconnectButton: 'Yes, disconnect',
   cancel: 'Cancel',
   resyncing: 'Resyncing properties…',
-  resynced: (report) => {
-    const parts: string[] = [];
-    if (report.groupCreated) parts.push('Created the JobCannon Assessments property group.');
-    if (report.created.length > 0) parts.push(`Created ${plural(report.created.length, 'property', 'properties')}: ${listNames(report.created)}.`);
-    if (parts.length === 0 && report.ok) {
-      parts.push(`Everything was already in place${report.existing.length > 0 ? ` (${plural(report.existing.length, 'property', 'properties')} checked)` : ''}.`);
-    }
-    if (report.missing.length > 0) parts.push(`Still missing: ${listNames(report.missing)}.`);
-    if (report.drift.length > 0) parts.push(`Different from what JobCannon expects: ${describeDrift(report.drift)}.`);
-    return parts.join(' ');
-  },
+  // What changed only: a drifted property is the banner's to explain.
+  resynced: (report) => [created(report), report.missing.length > 0 && `Still missing: ${listNames(report.missing)}.`].filter(Boolean).join(' '),
   retrying: 'Retrying…',
   // 0 means someone else already put those results back in the queue.
   retried: (count) => (count === 0 ? 'Nothing to retry: those results were already back in the queue.' : `Sent ${plural(count, 'result', 'results')} back to the queue.`),
@@ -340,9 +441,14 @@ export const defaultMessages: Messages = {
   failuresNone: 'No failed results.',
   failuresShowing: (shown, total) => `Showing ${shown} of ${total}.`,
   failuresLoadError: 'The list could not be loaded.',
-  columns: { email: 'Email', invite: 'Invite', reason: 'Reason', attempts: 'Attempts', failed: 'Failed', action: 'Action' },
+  columns: { email: 'Candidate', reason: 'Reason', failed: 'Failed', action: 'Action' },
   retry: 'Retry',
   retryLabel: (email) => `Retry ${email}`,
+  dismissFailure: 'Dismiss',
+  dismissLabel: (email) => `Dismiss ${email}`,
+  dismissing: 'Dismissing…',
+  dismissed: (n) => `Took ${plural(n, 'result', 'results')} off the list.`,
+
   retryAll: 'Retry all',
   loadMore: 'Load more',
   close: 'Close',

@@ -1,6 +1,6 @@
 import { cleanup, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeFetch, notConnectedReport, statusReport } from './test-support/fake-fetch.js';
+import { createFakeFetch, failureItem, notConnectedReport, statusReport } from './test-support/fake-fetch.js';
 import { getPill, renderRow } from './test-support/render-row.js';
 import type { BootstrapReport } from './types.js';
 
@@ -31,7 +31,7 @@ describe('Resync properties', () => {
   it('POSTs /resync, says what it created, and refreshes the status', async () => {
     const fake = createFakeFetch();
     fake.sequence('GET /status', [
-      { body: statusReport({ bootstrap: { ok: false, missing: ['jc_disc_d', 'jc_disc_i', 'jc_disc_s'], drift: [], checkedAt: '2026-05-04T11:00:00Z' } }) },
+      { body: statusReport({ bootstrap: { ok: false, missing: ['jc_disc_d', 'jc_disc_i', 'jc_disc_s'], drift: [], checkedAt: '2026-05-04T11:00:00Z', created: [], groupCreated: false } }) },
       { body: statusReport() },
     ]);
     fake.on('POST /resync', { body: bootstrap({ created: ['jc_disc_d', 'jc_disc_i', 'jc_disc_s'], existing: ['jc_iq_score'] }) });
@@ -50,7 +50,7 @@ describe('Resync properties', () => {
     const fake = createFakeFetch({ 'GET /status': { body: statusReport() }, 'POST /resync': { body: bootstrap({ existing: Array.from({ length: 17 }, (_, i) => `jc_${i}`) }) } });
     const { user } = renderRow({}, { fake });
     await user.click(await screen.findByRole('button', { name: 'Resync properties' }));
-    expect(await screen.findByText('Everything was already in place (17 properties checked).')).toBeTruthy();
+    expect(await screen.findByText('All 17 JobCannon properties were already in place.')).toBeTruthy();
   });
 
   it('mentions the group, shortens long lists, and reports what is still missing', async () => {
@@ -60,7 +60,7 @@ describe('Resync properties', () => {
     await user.click(await screen.findByRole('button', { name: 'Resync properties' }));
     expect(
       await screen.findByText(
-        'Created the JobCannon Assessments property group. Created 7 properties: jc_disc_d, jc_disc_i, jc_disc_s, jc_disc_c, jc_bigfive_o and 2 more. Still missing: jc_iq_score.',
+        'Created the JobCannon Assessments property group and 7 properties: jc_disc_d, jc_disc_i, jc_disc_s, jc_disc_c, jc_bigfive_o and 2 more. Still missing: jc_iq_score.',
       ),
     ).toBeTruthy();
   });
@@ -93,7 +93,7 @@ describe('Resync properties', () => {
     expect(screen.getByText('Resyncing properties…')).toBeTruthy();
     await user.click(resync);
     release();
-    await screen.findByText('Everything was already in place.');
+    await screen.findByText('All 17 JobCannon properties were already in place.');
     expect(fake.calls('POST /resync')).toHaveLength(1);
   });
 });
@@ -120,19 +120,21 @@ describe('Disconnect', () => {
     await waitFor(() => expect(document.activeElement).toBe(connect));
   });
 
-  it('closes the failures drawer once the connection is gone', async () => {
+  it('after a disconnect, neither the failures drawer nor its button is left', async () => {
     const fake = createFakeFetch({
       'POST /disconnect': { body: { status: 'disconnected' } },
-      'GET /failures': { body: { items: [], total: 0, nextCursor: null } },
+      'GET /failures': { body: { items: [failureItem(1)], total: 1, nextCursor: null } },
     });
     fake.sequence('GET /status', [{ body: statusReport({ queue: { pending: 0, failed: 1, held: 0 } }) }, { body: statusReport({ status: 'disconnected', portal: null }) }]);
     const { user } = renderRow({}, { fake });
     await user.click(await screen.findByRole('button', { name: 'View 1 failed' }));
-    expect(screen.getByRole('region', { name: 'Failed results' })).toBeTruthy();
+    await screen.findByText('Showing 1 of 1.');
+    // The drawer is modal: the row's buttons are reached after closing it.
+    await user.keyboard('{Escape}');
     await user.click(screen.getByRole('button', { name: 'Disconnect' }));
     await user.click(screen.getByRole('button', { name: 'Yes, disconnect' }));
     await screen.findByRole('button', { name: 'Connect HubSpot' });
-    expect(screen.queryByRole('region', { name: 'Failed results' })).toBeNull();
+    expect(screen.queryByRole('dialog', { name: /^Failed results/ })).toBeNull();
     expect(screen.queryByRole('button', { name: /failed/ })).toBeNull();
   });
 
@@ -169,7 +171,7 @@ describe('request headers', () => {
     const fake = createFakeFetch({ 'GET /status': { body: statusReport() }, 'POST /resync': { body: bootstrap() } });
     const { user } = renderRow({}, { fake });
     await user.click(await screen.findByRole('button', { name: 'Resync properties' }));
-    await screen.findByText('Everything was already in place.');
+    await screen.findByText('All 17 JobCannon properties were already in place.');
     const [post] = fake.calls('POST /resync');
     expect(post!.headers['content-type']).toBe('application/json');
     expect(post!.headers['x-requested-with']).toBe('jobcannon-hubspot-widget');
@@ -185,7 +187,7 @@ describe('request headers', () => {
     const fake = createFakeFetch({ 'GET /status': { body: statusReport() }, 'POST /resync': { body: bootstrap() } });
     const { user } = renderRow({ headers: { Authorization: 'Bearer t0k3n', 'x-requested-with': 'spoof' }, credentials: 'include' }, { fake });
     await user.click(await screen.findByRole('button', { name: 'Resync properties' }));
-    await screen.findByText('Everything was already in place.');
+    await screen.findByText('All 17 JobCannon properties were already in place.');
     for (const request of fake.requests) {
       expect(request.headers.authorization).toBe('Bearer t0k3n');
       expect(request.credentials).toBe('include');
@@ -198,7 +200,7 @@ describe('request headers', () => {
     const fake = createFakeFetch({ 'GET /status': { body: statusReport() }, 'POST /resync': { body: bootstrap() } });
     const { user } = renderRow({ headers: () => ({ Authorization: `Bearer ${++token}` }) }, { fake });
     await user.click(await screen.findByRole('button', { name: 'Resync properties' }));
-    await screen.findByText('Everything was already in place.');
+    await screen.findByText('All 17 JobCannon properties were already in place.');
     expect(fake.requests.map((request) => `${request.method} ${request.path} ${request.headers.authorization}`)).toEqual([
       'GET /status Bearer 1',
       'POST /resync Bearer 2',

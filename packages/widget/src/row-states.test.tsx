@@ -2,7 +2,7 @@ import { act, cleanup, render, screen, waitFor, within } from '@testing-library/
 import { StrictMode } from 'react';
 import { HubSpotIntegrationRow } from './hubspot-integration-row.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BASE_URL, createFakeFetch, lastError, notConnectedReport, statusReport } from './test-support/fake-fetch.js';
+import { BASE_URL, createFakeFetch, lastError, notConnectedReport, statusReport, bootstrapReport } from './test-support/fake-fetch.js';
 import { getPill, getRoot, renderRow } from './test-support/render-row.js';
 
 // vitest runs without globals, so testing-library cannot register its own cleanup.
@@ -101,12 +101,12 @@ describe('HubSpotIntegrationRow states', () => {
     const odd = { ...lastError('INTERNAL'), code: 'NEW_CORE_CODE' } as unknown as ReturnType<typeof lastError>;
     renderRow({}, { status: statusReport({ lastError: odd }) });
     const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toBe('Something unexpected went wrong. Try again in a minute. If it keeps happening, contact JobCannon support.');
+    expect(alert.textContent).toBe('Something unexpected went wrong. Try again in a minute. If it keeps happening, contact JobCannon support.Last seen 2 minutes ago');
   });
 
   it('RETRIES_EXHAUSTED names its last cause from details.lastCode', async () => {
     renderRow({}, { status: statusReport({ lastError: lastError('RETRIES_EXHAUSTED', { lastCode: 'HUBSPOT_UNAVAILABLE' }, true) }) });
-    expect((await screen.findByRole('alert')).textContent).toBe(
+    expect((await screen.findByRole('alert')).querySelector('p')!.textContent).toBe(
       'JobCannon stopped retrying this result after repeated failures. The last one: HubSpot is having trouble right now (it answered with a server error). Retry it once the cause is fixed.',
     );
   });
@@ -130,7 +130,7 @@ describe('HubSpotIntegrationRow states', () => {
   });
 
   it('bootstrap with missing properties: names them and points at Resync properties', async () => {
-    renderRow({}, { status: statusReport({ bootstrap: { ok: false, missing: ['jc_disc_d', 'jc_iq_score'], drift: [], checkedAt: '2026-05-04T11:00:00Z' } }) });
+    renderRow({}, { status: statusReport({ bootstrap: { ok: false, missing: ['jc_disc_d', 'jc_iq_score'], drift: [], checkedAt: '2026-05-04T11:00:00Z', created: [], groupCreated: false } }) });
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('2 JobCannon properties are missing in HubSpot: jc_disc_d, jc_iq_score.');
     expect(alert.textContent).toContain('Click Resync properties');
@@ -138,12 +138,36 @@ describe('HubSpotIntegrationRow states', () => {
     expect(screen.getByRole('button', { name: 'Resync properties' }).dataset.variant).toBe('primary');
   });
 
-  it('bootstrap drift: says which field differs and that resync does not overwrite', async () => {
-    renderRow({}, { status: statusReport({ bootstrap: { ok: false, missing: [], drift: [{ name: 'jc_iq_score', field: 'type', expected: 'number', actual: 'string' }], checkedAt: '2026-05-04T11:00:00Z' } }) });
+  it('drift that makes HubSpot refuse values (warning): names the property and what to change back, never "delete"', async () => {
+    const drift = [
+      { name: 'jc_iq_score', field: 'type', expected: 'number', actual: 'string', severity: 'warning' as const },
+      // One property, three fields: still one property.
+      { name: 'jc_iq_score', field: 'fieldType', expected: 'number', actual: 'text', severity: 'warning' as const },
+      { name: 'jc_iq_score', field: 'label', expected: 'JC IQ Score', actual: 'IQ', severity: 'info' as const },
+    ];
+    renderRow({}, { status: statusReport({ bootstrap: bootstrapReport({ ok: false, drift }) }) });
     const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toContain('1 JobCannon property differs from what JobCannon expects: jc_iq_score (type is "string", expected "number").');
-    expect(alert.textContent).toContain('Resync never overwrites existing properties');
+    expect(alert.querySelector('p')!.textContent).toBe(
+      '1 JobCannon property was changed in HubSpot, so some values are refused: jc_iq_score (its type is "string"; JobCannon needs "number"), jc_iq_score (its fieldType is "text"; JobCannon needs "number"). Change them back in HubSpot (Settings → Properties) as shown; Resync never overwrites an existing property.',
+    );
+    expect(alert.textContent).not.toMatch(/delete/i);
+    // The label change on the same property is not listed apart as information.
+    expect(screen.queryByText(/different label or description/)).toBeNull();
     expect(getPill().dataset.state).toBe('error');
+  });
+
+  it('label or description only (info): a neutral information line, never red, never "delete"', async () => {
+    const drift = [
+      { name: 'jc_disc_d', field: 'label', expected: 'JC DISC — Dominance', actual: 'Dominance', severity: 'info' as const },
+      { name: 'jc_disc_d', field: 'description', expected: 'x', actual: 'y', severity: 'info' as const },
+      { name: 'jc_disc_i', field: 'label', expected: 'JC DISC — Influence', actual: 'Influence', severity: 'info' as const },
+    ];
+    renderRow({}, { status: statusReport({ bootstrap: bootstrapReport({ drift }) }) });
+    const line = await screen.findByText('2 JobCannon properties have a different label or description in HubSpot (jc_disc_d, jc_disc_i). Nothing to fix: results are still sent.');
+    expect(line.closest('.jc-hs__note')).toBeTruthy();
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(document.body.textContent).not.toMatch(/delete them/i);
+    expect(getPill().dataset.state).toBe('connected');
   });
 
   it('failed results turn the pill to Error and offer "View N failed"', async () => {
@@ -151,7 +175,7 @@ describe('HubSpotIntegrationRow states', () => {
     const view = await screen.findByRole('button', { name: 'View 2 failed' });
     expect(view.getAttribute('aria-expanded')).toBe('false');
     expect(view.dataset.variant).toBe('primary');
-    expect(screen.getByRole('alert').textContent).toBe('2 results could not be sent to HubSpot. Click View 2 failed to see why and what to do.');
+    expect(screen.getByRole('alert').textContent).toBe('2 results could not be sent to HubSpot. Click View 2 failed to see why.');
     expect(getPill().dataset.state).toBe('error');
   });
 

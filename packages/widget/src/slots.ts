@@ -14,7 +14,11 @@ export type SlotName =
   | 'button'
   | 'confirm'
   | 'drawer'
-  | 'table';
+  | 'backdrop'
+  | 'table'
+  | 'note'
+  | 'progress'
+  | 'recent';
 
 export type ClassNames = Partial<Record<SlotName, string>>;
 

@@ -32,7 +32,7 @@ describe('theming hooks', () => {
     expect(screen.getByRole('button', { name: 'Disconnect' }).className).toBe('jc-hs__button btn');
     expect(screen.getAllByRole('status').some((el) => el.className === 'jc-hs__notice n')).toBe(true);
     await user.click(screen.getByRole('button', { name: 'View 1 failed' }));
-    expect(screen.getByRole('region', { name: 'Failed results' }).className).toBe('jc-hs__drawer d');
+    expect(screen.getByRole('dialog', { name: /^Failed results/ }).className).toBe('jc-hs__drawer d');
   });
 
   it('unstyled drops every default class but keeps the host classes and data attributes', async () => {

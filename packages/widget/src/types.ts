@@ -71,7 +71,7 @@ export interface BootstrapReport {
 export interface QueueCounts {
   /** Waiting to be pushed (connected org). */
   pending: number;
-  /** Kept with a reason; the admin can retry them. */
+  /** Kept with a reason (the admin retries or dismisses them); the same count the failures list totals. */
   failed: number;
   /** Waiting because the org must reconnect or disconnected. */
   held: number;
@@ -86,9 +86,62 @@ export interface IntegrationStatusReport {
   lastSyncAt: string | null;
   lastError: LastError | null;
   queue: QueueCounts;
-  bootstrap: Pick<BootstrapReport, 'ok' | 'missing' | 'drift' | 'checkedAt'> | null;
+  bootstrap: Pick<BootstrapReport, 'ok' | 'missing' | 'drift' | 'checkedAt' | 'created' | 'groupCreated'> | null;
   /** True while rows are pending for a connected org (the widget polls while it is). */
   syncing: boolean;
+  /** The property setup after a connect runs in the background: its progress while it runs. */
+  setup: SetupProgress | null;
+  /** What the signed-in user may do (the router fills it from its `isAdmin`). */
+  permissions: { manage: boolean };
+  /** Candidates whose results are on a HubSpot contact. */
+  contactsSynced: number;
+  /** The last pushes (newest first, at most 20), each with a link to the contact in HubSpot. */
+  recentPushes: RecentPush[];
+  /** Links into the connected portal (null when not connected). */
+  links: { propertyGroup: string } | null;
+  /** Other organizations connected to the same portal (each writes its own candidates there). */
+  sharedWith: number;
+  /** The backfill of past results, when there is one. */
+  backfill: BackfillStatus | null;
+  /**
+   * The portal's daily error budget: error answers / requests over 24 h (every process; null with
+   * too few requests). Above 2 % the kit sends at half rate (`lowered`) until it recovers.
+   */
+  errorBudget: { ratio: number | null; lowered: boolean } | null;
+}
+
+export interface SetupProgress {
+  state: 'running' | 'done' | 'failed';
+  /** Properties checked or created so far, of `total` (the group counts as none). */
+  done: number;
+  total: number;
+}
+
+export interface RecentPush {
+  inviteId: string;
+  email: string;
+  outcome: 'created' | 'updated';
+  contactId: string | null;
+  /** The contact's page in HubSpot (portal's record URL), or null without a contact id. */
+  contactUrl: string | null;
+  at: string;
+}
+
+export interface BackfillStatus {
+  state: 'offered' | 'running' | 'cancelled' | 'done' | 'failed';
+  /** Past results the host counted (null until counted). */
+  total: number | null;
+  /** Read from the host's source and queued so far. */
+  enqueued: number;
+  /** Of the backfilled candidates: on HubSpot, failed, still waiting. */
+  pushed: number;
+  failed: number;
+  pending: number;
+  /** Backfilled contacts per second over the last minute, and the estimated end (null when unknown). */
+  ratePerSecond: number | null;
+  etaAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
 }
 
 /** One result kept with its reason. `code` and `details` say what happened; the widget words it. */
@@ -116,6 +169,16 @@ export interface RetryResult {
   retried: number;
 }
 
+/** `POST {baseUrl}/failures/dismiss`. */
+export interface DismissResult {
+  dismissed: number;
+}
+
+/** `POST {baseUrl}/sync`. */
+export interface SyncResult {
+  pending: number;
+}
+
 /** `POST {baseUrl}/disconnect`. */
 export interface DisconnectResult {
   status: 'disconnected';
@@ -132,7 +195,7 @@ export interface ErrorBody {
 export type ViewState = 'connected' | 'not_connected' | 'must_reconnect' | 'syncing' | 'error';
 
 /** The requests the hook makes; `status` is the status load (initial, poll or refresh). */
-export type RequestName = 'status' | 'connect' | 'resync' | 'disconnect' | 'failures' | 'retry';
+export type RequestName = 'status' | 'connect' | 'resync' | 'disconnect' | 'failures' | 'retry' | 'dismiss' | 'sync' | 'backfill';
 
 /** Codes the widget gives requests that got no kit answer (`UNKNOWN_ERROR`: an unrecognised code or a bare HTTP error). */
 export type WidgetErrorCode = (typeof WIDGET_ERROR_CODES)[number];
@@ -149,6 +212,8 @@ export interface Problem {
   /** "HubSpot said: …", HubSpot's own words cleaned of JSON and cut short, or null. */
   hubspotSaid: string | null;
   fix: Fix | null;
+  /** When it happened (the connection's `lastError.at`), or null. */
+  at: string | null;
 }
 
 /** A request that failed, described for people. */

@@ -135,7 +135,7 @@ describe('deriveView (the pill rule)', () => {
     ['pending without the flag', { queue: { pending: 1, failed: 0, held: 0 } }, 'syncing'],
     ['syncing flag', { syncing: true }, 'syncing'],
     ['lastError beats syncing', { syncing: true, lastError }, 'error'],
-    ['bootstrap not ok', { bootstrap: { ok: false, missing: ['jc_iq_score'], drift: [], checkedAt: '' } }, 'error'],
+    ['bootstrap not ok', { bootstrap: { ok: false, missing: ['jc_iq_score'], drift: [], checkedAt: '', created: [], groupCreated: false } }, 'error'],
     ['failed results', { queue: { pending: 0, failed: 1, held: 0 } }, 'error'],
     ['no bootstrap report yet', { bootstrap: null }, 'connected'],
   ])('%s', (_name, overrides, expected) => {
@@ -148,7 +148,7 @@ describe('deriveView (the pill rule)', () => {
       report({
         status: 'must_reconnect',
         lastError: makeLastError('HUBSPOT_RATE_LIMITED', {}, true),
-        bootstrap: { ok: false, missing: ['jc_a'], drift: [{ name: 'jc_b', field: 'type', expected: 'number', actual: 'string' }], checkedAt: '' },
+        bootstrap: { ok: false, missing: ['jc_a'], drift: [{ name: 'jc_b', field: 'type', expected: 'number', actual: 'string', severity: 'warning' }], checkedAt: '', created: [], groupCreated: false },
         queue: { pending: 0, failed: 2, held: 0 },
       }),
     );

@@ -3,8 +3,10 @@ import { request, RequestError, type RequestConfig } from './client.js';
 import { deriveView, describeError, describeProblems, resolveMessages, type RequestFailure } from './describe.js';
 import type { MessageOverrides, Messages } from './messages.js';
 import type {
+  BackfillStatus,
   BootstrapReport,
   DisconnectResult,
+  DismissResult,
   FailurePage,
   FailuresState,
   FetchLike,
@@ -13,6 +15,7 @@ import type {
   Problem,
   RequestName,
   RetryResult,
+  SyncResult,
   ViewState,
   WidgetError,
 } from './types.js';
@@ -51,9 +54,10 @@ export interface HubSpotIntegrationActions {
    * `allowPortalChange` the admin confirms connecting a different portal than before: that is a
    * state change, so it is a `POST /connect` (same-site checked, like every POST) answering the
    * consent URL, then the navigation; a link cannot confirm it. Without it such a connection is
-   * refused with PORTAL_MISMATCH.
+   * refused with PORTAL_MISMATCH. `allowSharedPortal` is the admin's "Connect anyway" for a portal
+   * another organization already uses (PORTAL_SHARED), confirmed the same way.
    */
-  connect(options?: { allowPortalChange?: boolean }): void;
+  connect(options?: { allowPortalChange?: boolean; allowSharedPortal?: boolean }): void;
   /** The same OAuth round trip; named apart so UIs read naturally. */
   reconnect(): void;
   /** Re-runs the property bootstrap; resolves with its report (also kept as `lastResync`), or null on failure. */
@@ -63,6 +67,12 @@ export interface HubSpotIntegrationActions {
   loadFailures(options?: { more?: boolean }): Promise<FailurePage | null>;
   /** Retries the given failed results, or all of them without ids. */
   retry(ids?: string[]): Promise<RetryResult | null>;
+  /** Takes the given failed results off the list (the admin decided not to fix them). */
+  dismiss(ids: string[]): Promise<DismissResult | null>;
+  /** Pushes what is waiting now. */
+  sync(): Promise<SyncResult | null>;
+  /** Starts (or resumes) sending the org's past results, or cancels it. */
+  backfill(cancel?: boolean): Promise<BackfillStatus | null>;
   /** Re-reads the status now. */
   refresh(): Promise<void>;
 }
@@ -111,6 +121,8 @@ export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): Hu
   const [lastResync, setLastResync] = useState<BootstrapReport | null>(null);
   // Bumped after every status answer (good or bad) so polling re-arms even when a poll failed.
   const [statusReads, setStatusReads] = useState(0);
+  const statusRef = useRef(status);
+  statusRef.current = status;
   const failuresRef = useRef(failures);
   failuresRef.current = failures;
   // Aborted on unmount: answers for an unmounted row are dropped instead of set on dead state.
@@ -156,7 +168,8 @@ export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): Hu
     };
   }, [refresh]);
 
-  const syncing = status?.syncing === true;
+  // Poll fast while something visibly moves: the queue, the setup after a connect, a backfill.
+  const syncing = status?.syncing === true || status?.setup?.state === 'running' || status?.backfill?.state === 'running';
   const haveStatus = statusReads > 0;
   useEffect(() => {
     const interval = syncing ? pollIntervalMs : idlePollIntervalMs;
@@ -213,6 +226,8 @@ export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): Hu
           const items = more ? [...current.items, ...page.items.filter((item) => !seen.has(item.id))] : page.items;
           return { items, total: page.total, nextCursor: page.nextCursor, loading: false, loaded: true };
         });
+        // One count everywhere: a list that disagrees with the status means the status is stale.
+        if (page.total !== statusRef.current?.queue.failed) void refresh();
         return page;
       } catch (caught) {
         if (signal?.aborted) return null;
@@ -221,18 +236,24 @@ export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): Hu
         return null;
       }
     },
-    [call],
+    [call, refresh],
   );
 
   const actions = useMemo<HubSpotIntegrationActions>(() => {
+    // Retried or dismissed rows leave the list; the rest of the loaded pages stay put.
+    const drop = (ids: string[]) =>
+      setFailures((current) => {
+        const items = current.items.filter((item) => !ids.includes(item.id));
+        return { ...current, items, total: Math.max(0, current.total - (current.items.length - items.length)) };
+      });
     const navigate = (target: string) => (optionsRef.current.navigate ?? ((url: string) => window.location.assign(url)))(target);
-    const connect = (connectOptions?: { allowPortalChange?: boolean }) => {
-      if (!connectOptions?.allowPortalChange) {
+    const connect = (confirmed?: { allowPortalChange?: boolean; allowSharedPortal?: boolean }) => {
+      if (!confirmed?.allowPortalChange && !confirmed?.allowSharedPortal) {
         navigate(`${baseUrl}/connect`);
         return;
       }
       void run('connect', async () => {
-        const { url } = await call<{ url?: unknown }>('POST', '/connect', { allowPortalChange: true });
+        const { url } = await call<{ url?: unknown }>('POST', '/connect', confirmed);
         // Only an http(s) URL: the answer decides where the whole page goes.
         if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) throw new RequestError('BAD_RESPONSE', 'The connect answer had no consent URL.', 200);
         navigate(url);
@@ -261,13 +282,18 @@ export function useHubSpotIntegration(options: UseHubSpotIntegrationOptions): Hu
           const result = await call<RetryResult>('POST', '/failures/retry', ids ? { ids } : {});
           // Retried rows go back to the queue, so they leave the list; the rest of the loaded
           // pages stay put instead of collapsing back to page one.
-          setFailures((current) => {
-            if (!ids) return { ...current, items: [], total: 0, nextCursor: null };
-            const items = current.items.filter((item) => !ids.includes(item.id));
-            return { ...current, items, total: Math.max(0, current.total - (current.items.length - items.length)) };
-          });
+          if (ids) drop(ids);
+          else setFailures((current) => ({ ...current, items: [], total: 0, nextCursor: null }));
           return result;
         }),
+      dismiss: (ids: string[]) =>
+        run('dismiss', async () => {
+          const result = await call<DismissResult>('POST', '/failures/dismiss', { ids });
+          drop(ids);
+          return result;
+        }),
+      sync: () => run('sync', () => call<SyncResult>('POST', '/sync', {})),
+      backfill: (cancel = false) => run('backfill', () => call<BackfillStatus>('POST', cancel ? '/backfill/cancel' : '/backfill', {})),
       refresh,
     };
   }, [baseUrl, call, run, loadFailures, refresh]);

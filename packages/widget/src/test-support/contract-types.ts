@@ -17,9 +17,14 @@ export const contractMatchesCore: [
   Same<Widget.FailureItem, Core.FailureItem>,
   Same<Widget.LastError, Core.LastError>,
   Same<Widget.QueueCounts, Core.QueueCounts>,
+  Same<Widget.SetupProgress, NonNullable<Core.IntegrationStatusReport['setup']>>,
+  Same<Widget.RecentPush, Core.IntegrationStatusReport['recentPushes'][number]>,
+  Same<Widget.BackfillStatus, NonNullable<Core.IntegrationStatusReport['backfill']>>,
+  Same<Widget.DismissResult, Awaited<ReturnType<Core.HubSpotIntegration['dismissFailures']>>>,
+  Same<Widget.SyncResult, Awaited<ReturnType<Core.HubSpotIntegration['syncNow']>>>,
   Same<Widget.IntegrationStatus, Core.IntegrationStatus>,
   // Core's index does not export ErrorDetails by name; it is what a failure carries.
   Same<Widget.ErrorDetails, Core.FailureItem['details']>,
   Same<Widget.HubSpotKitErrorCode, Core.HubSpotKitErrorCode>,
   Same<Widget.HubSpotKitErrorCode, keyof typeof Core.ERROR_CODES>,
-] = [true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];

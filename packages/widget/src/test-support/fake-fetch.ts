@@ -77,14 +77,34 @@ export function statusReport(overrides: Partial<IntegrationStatusReport> = {}): 
     lastSyncAt: '2026-05-04T11:57:00.000Z',
     lastError: null,
     queue: { pending: 0, failed: 0, held: 0 },
-    bootstrap: { ok: true, missing: [], drift: [], checkedAt: '2026-05-01T09:00:05.000Z' },
+    bootstrap: { ok: true, missing: [], drift: [], checkedAt: '2026-05-01T09:00:05.000Z', created: [], groupCreated: false },
     syncing: false,
+    setup: null,
+    // An admin unless a test says otherwise (members: `permissions: { manage: false }`).
+    permissions: { manage: true },
+    contactsSynced: 0,
+    recentPushes: [],
+    links: null,
+    sharedWith: 0,
+    backfill: null,
+    errorBudget: null,
     ...overrides,
   };
 }
 
 export const notConnectedReport = (): IntegrationStatusReport =>
   statusReport({ status: 'not_connected', portal: null, connectedBy: null, connectedAt: null, lastSyncAt: null, bootstrap: null });
+
+/** A bootstrap report as the status carries it, overridable field by field. */
+export const bootstrapReport = (overrides: Partial<NonNullable<IntegrationStatusReport['bootstrap']>> = {}): NonNullable<IntegrationStatusReport['bootstrap']> => ({
+  ok: true,
+  missing: [],
+  drift: [],
+  checkedAt: '2026-05-01T09:00:05.000Z',
+  created: [],
+  groupCreated: false,
+  ...overrides,
+});
 
 /** A connection's last error as core reports it: a code and facts, no words. */
 export const lastError = (code: HubSpotKitErrorCode, details: ErrorDetails = {}, retryable = false): LastError => ({
