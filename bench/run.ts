@@ -22,6 +22,7 @@ const benches: Record<string, () => Promise<BenchRow[]>> = {
   cost: costBench,
   workers: workersBench,
   portals: portalsBench,
+  'metrics-overhead': async () => (await import('./metrics-overhead.bench.js')).metricsOverheadBench(),
   backfill: backfillBench,
 };
 
