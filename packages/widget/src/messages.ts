@@ -368,7 +368,8 @@ export const defaultMessages: Messages = {
   recentTitle: (n) => `Recent activity (${n})`,
   pushed: { created: 'created', updated: 'updated' },
   viewInHubSpot: 'View in HubSpot',
-  viewInHubSpotLabel: (email) => `View ${email} in HubSpot`,
+  // Starts with the visible text (WCAG 2.5.3, label in name), then says which contact.
+  viewInHubSpotLabel: (email) => `View in HubSpot: ${email}`,
   viewProperties: 'JobCannon properties in HubSpot',
   errorAt: 'Last seen',
   syncNow: 'Sync now',

@@ -92,11 +92,11 @@ describe('what the admin sees (issue 15)', () => {
     );
     await screen.findByText('Contacts synced');
     expect(screen.getByText('Contacts synced').nextElementSibling!.textContent).toBe('1,234');
-    const link = screen.getByRole('link', { name: 'View ada@example.com in HubSpot' });
+    const link = screen.getByRole('link', { name: 'View in HubSpot: ada@example.com' });
     expect(link.getAttribute('href')).toBe('https://app.hubspot.com/contacts/1001/record/0-1/101');
     expect(link.getAttribute('rel')).toBe('noopener noreferrer');
     // Never a javascript: URL.
-    expect(screen.queryByRole('link', { name: 'View bob@example.com in HubSpot' })).toBeNull();
+    expect(screen.queryByRole('link', { name: 'View in HubSpot: bob@example.com' })).toBeNull();
     expect(screen.getByRole('link', { name: 'JobCannon properties in HubSpot' }).getAttribute('href')).toMatch(/group=jobcannon_assessments$/);
     expect(screen.getByText('Recent activity (2)')).toBeTruthy();
     expect(screen.getByRole('alert').textContent).toContain('Last seen 2 minutes ago');
