@@ -122,7 +122,13 @@ async function backfillRun(emulator: RemoteEmulator, label: string, hubId: numbe
 }
 
 export async function backfillBench(): Promise<BenchRow[]> {
-  const emulator = await startRemoteEmulator({ port: 0, seed: 7, rateLimit: { max: LIMIT, intervalMs: INTERVAL_MS }, requestLogLimit: 5_000 });
+  const emulator = await startRemoteEmulator({
+    port: 0,
+    seed: 7,
+    portals: [3001, 3002, 3003, 3004].map((hubId) => ({ hubId, domain: `portal-${hubId}.hubspot.com`, name: `Portal ${hubId}` })),
+    rateLimit: { max: LIMIT, intervalMs: INTERVAL_MS },
+    requestLogLimit: 5_000,
+  });
   try {
     const rates = await enqueueRates(emulator);
     const small = await backfillRun(emulator, 'small', 3003, SMALL);

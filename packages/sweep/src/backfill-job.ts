@@ -51,7 +51,7 @@ export interface BackfillSummary {
 export interface RunBackfillJobOptions {
   /**
    * Makes the org's backfill `running` (counting the host's source) without running it: the run is
-   * this job's, in the foreground. See `startWithoutBackgroundRun`.
+   * this job's, in the foreground: `integration.startBackfill(orgId, { inBackground: false })`.
    */
   start: (orgId: string) => Promise<BackfillStatus>;
   /** Graceful stop: after the page (or drain step) in hand. */
@@ -166,42 +166,6 @@ function createStatusRefresher(integration: HubSpotIntegration, orgId: string, d
       await inFlight;
     },
   };
-}
-
-/**
- * Makes the org's backfill `running` without the background run core's `startBackfill` also starts
- * in the calling process (which would hold the org's backfill lock, so this job's `runBackfill`
- * would only get `ran: false`). core has no "start, but I run it" call, so the start goes through a
- * throwaway integration whose source counts the host's invites but serves no page until that
- * integration is closing: its background run then ends as a shutdown does, leaving the backfill
- * `running` at its cursor with nothing read or written, and `close()` waits for it (and its lock).
- *
- * `makeIntegration` builds an integration with `backfill: { source }` on the same database.
- */
-export async function startWithoutBackgroundRun(
-  makeIntegration: (source: CompletedInviteSource) => HubSpotIntegration,
-  source: CompletedInviteSource,
-  orgId: string,
-): Promise<BackfillStatus> {
-  let closing: () => void = () => {};
-  const closed = new Promise<void>((resolve) => (closing = resolve));
-  const starter = makeIntegration({
-    count: (org: string) => source.count(org),
-    // eslint-disable-next-line require-yield -- it serves no page by design (see above)
-    async *pages() {
-      await closed;
-      throw new Error('the backfill runs in the foreground of jc-hubspot-sweep');
-    },
-  });
-  try {
-    return await starter.startBackfill(orgId);
-  } finally {
-    // close() aborts the integration's shutdown signal before it waits for the background run;
-    // releasing the page only then makes that run end as "stopped by a shutdown", not "failed".
-    const done = starter.close();
-    closing();
-    await done;
-  }
 }
 
 function anySignal(...signals: Array<AbortSignal | undefined>): AbortSignal | undefined {

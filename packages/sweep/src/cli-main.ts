@@ -8,7 +8,7 @@ import {
   type Logger,
 } from '@jobcannon/hubspot-core';
 import type { CompletedInviteSource } from './core-types.js';
-import { countBackfill, runBackfillJob, startWithoutBackgroundRun } from './backfill-job.js';
+import { countBackfill, runBackfillJob } from './backfill-job.js';
 import { createJsonBackfillReporter, createTtyBackfillReporter } from './backfill-output.js';
 import { parseCliArgs, USAGE, UsageError, type CliCommand } from './cli-args.js';
 import { readCliEnv, redactDatabaseUrl } from './cli-env.js';
@@ -94,7 +94,7 @@ export async function runCli(context: CliContext): Promise<number> {
     integration = makeIntegration(completedInvites);
     await db.raw('SELECT 1');
     if (command.kind === 'reencrypt-tokens') return await runReencrypt(context, integration);
-    if (command.kind === 'backfill') return await runBackfillCommand(context, integration, command, completedInvites!, makeIntegration);
+    if (command.kind === 'backfill') return await runBackfillCommand(context, integration, command, completedInvites!);
     return command.kind === 'once' ? await runOnce(context, integration, command, source) : await runScheduled(context, integration, command, source, logger);
   } catch (error) {
     if (isDatabaseUnreachable(error)) {
@@ -180,7 +180,6 @@ async function runBackfillCommand(
   integration: HubSpotIntegration,
   command: Extract<CliCommand, { kind: 'backfill' }>,
   source: CompletedInviteSource,
-  makeIntegration: (source: CompletedInviteSource) => HubSpotIntegration,
 ): Promise<number> {
   const reporter = context.stdout.isTTY ? createTtyBackfillReporter(context.stderr, context.stdout) : createJsonBackfillReporter(context.stdout);
   if (command.dryRun) {
@@ -196,7 +195,8 @@ async function runBackfillCommand(
   });
   try {
     const summary = await runBackfillJob(integration, command.orgId, {
-      start: (orgId) => startWithoutBackgroundRun(makeIntegration, source, orgId),
+      // Marked running only: this process runs it in the foreground (runBackfill) with progress.
+      start: (orgId) => integration.startBackfill(orgId, { inBackground: false }),
       signal: graceful.signal,
       cancelSignal: cancel.signal,
       onProgress: reporter.onProgress,

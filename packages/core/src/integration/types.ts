@@ -438,8 +438,11 @@ export interface HubSpotIntegration {
   status(orgId: string, viewer?: { manage: boolean }): Promise<IntegrationStatusReport>;
   /** Pushes what is waiting now (admins' Sync now): returns how many results are queued. */
   syncNow(orgId: string): Promise<{ pending: number }>;
-  /** Starts (or resumes) sending the org's past results (needs `backfill.source`); runs in the background. */
-  startBackfill(orgId: string): Promise<BackfillStatus>;
+  /**
+   * Starts (or resumes) sending the org's past results (needs `backfill.source`): in the background,
+   * or with `inBackground: false` only marked running, for a foreground `runBackfill` (the CLI).
+   */
+  startBackfill(orgId: string, options?: { inBackground?: boolean }): Promise<BackfillStatus>;
   /** Stops the org's backfill after the page in flight; what was queued still goes out. */
   cancelBackfill(orgId: string): Promise<BackfillStatus>;
   /**
@@ -461,7 +464,7 @@ export interface HubSpotIntegration {
    * uninstall shows as must_reconnect within one cycle; tokens the keys cannot decrypt are reported
    * once), and prunes old sync log, OAuth states and webhook ids.
    */
-  maintain(): Promise<{ reclaimed: number; prunedSyncLog: number; connections: { checked: number; mustReconnect: number; unreadable: number } }>;
+  maintain(): Promise<{ reclaimed: number; prunedSyncLog: number; connections: { checked: number; mustReconnect: number; unreadable: number }; backfillsResumed: number }>;
   /** The sync log of an org, newest first (for admins and support; never contains tokens). */
   syncLog(orgId: string, options?: { limit?: number; inviteId?: string }): Promise<SyncLogItem[]>;
   sweepPartials(source: InProgressInviteSource, options?: SweepPartialsOptions): Promise<SweepPartialsResult>;

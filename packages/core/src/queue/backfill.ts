@@ -47,7 +47,8 @@ export function createBackfill(ctx: IntegrationContext, deps: BackfillDeps) {
     if (row === null) return null;
     const now = ctx.now();
     const progress = await backfillProgress(ctx.db, row.orgId, now, RATE_WINDOW_MS);
-    const ratePerSecond = row.status === 'running' && progress.recent > 0 ? progress.recent / (RATE_WINDOW_MS / 1000) : null;
+    // Measured while anything is still on its way (a backfill is `done` once everything is queued).
+    const ratePerSecond = (row.status === 'running' || progress.pending > 0) && progress.recent > 0 ? progress.recent / (RATE_WINDOW_MS / 1000) : null;
     const remaining = row.total === null ? null : Math.max(0, row.total - progress.pushed - progress.failed - row.skipped - row.invalid);
     const etaAt = ratePerSecond !== null && remaining !== null ? new Date(now.getTime() + (remaining / ratePerSecond) * 1000).toISOString() : null;
     return {
@@ -86,6 +87,9 @@ export function createBackfill(ctx: IntegrationContext, deps: BackfillDeps) {
           totals.invalid += stored.invalid;
           // False once an admin cancelled: the page just queued still goes out, nothing after it.
           const stillRunning = await advanceBackfill(ctx.db, orgId, { cursor: page.nextCursor, ...stored }, ctx.now());
+          // The last page: done in the same breath, so a crash now cannot read a null cursor as
+          // "from the start" and send everything again.
+          if (stillRunning && page.nextCursor === null) await finishBackfill(ctx.db, orgId, 'done', ctx.now());
           row = await getBackfill(ctx.db, orgId);
           const current = await toStatus(row);
           if (current) options.onProgress?.(current);
@@ -119,12 +123,13 @@ export function createBackfill(ctx: IntegrationContext, deps: BackfillDeps) {
     running.set(orgId, task);
   }
 
-  async function start(orgId: string): Promise<BackfillStatus> {
+  /** `inBackground: false`: only mark it running (a foreground caller, the CLI, runs it with `run`). */
+  async function start(orgId: string, options: { inBackground?: boolean } = {}): Promise<BackfillStatus> {
     const source = requireSource();
     const connection = await getConnection(ctx.db, orgId);
     if (!connection || connection.status !== 'connected') throw new HubSpotKitError('NOT_CONNECTED', 'Connect HubSpot before sending past results', { details: { orgId } });
     const row = await startBackfillRow(ctx.db, orgId, await source.count(orgId), ctx.now());
-    runInBackground(orgId);
+    if (options.inBackground !== false) runInBackground(orgId);
     return (await toStatus(row))!;
   }
 

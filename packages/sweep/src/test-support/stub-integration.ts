@@ -43,7 +43,7 @@ export function createStubIntegration(behaviour: StubBehaviour = {}): StubIntegr
     async maintain() {
       calls.push('maintain');
       const connections = { checked: 0, mustReconnect: 0, unreadable: 0 };
-      return behaviour.maintain ? { connections, ...(await behaviour.maintain()) } : { reclaimed: 0, prunedSyncLog: 0, connections };
+      return behaviour.maintain ? { connections, backfillsResumed: 0, ...(await behaviour.maintain()) } : { reclaimed: 0, prunedSyncLog: 0, connections, backfillsResumed: 0 };
     },
     async drain(options = {}) {
       calls.push('drain');
