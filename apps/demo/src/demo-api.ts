@@ -4,7 +4,8 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { HttpError } from './http-error.js';
-import { createInvite, listInvites, recordResult } from './invites/invites-repository.js';
+import { emailProblem } from './invites/email-rules.js';
+import { correctInvite, createInvite, getInvite, listInvites, recordResult } from './invites/invites-repository.js';
 import { DEMO_ORGS, ROLES, isOrgId, isRole, orgName, type DemoSession, type SessionCodec } from './session.js';
 
 /** What the page needs to know about where it runs (shown in its footer, used for the emulator link). */
@@ -25,6 +26,8 @@ export interface DemoApiOptions {
   runPartialSweep: () => Promise<RunSummary>;
   environment: DemoEnvironment;
   logger: Logger;
+  /** "Reset demo": wipes the demo's data and starts it again (null: not offered, e.g. with DATABASE_URL). */
+  requestReset: (() => void) | null;
 }
 
 const sessionBody = z.object({
@@ -34,8 +37,17 @@ const sessionBody = z.object({
 
 const slug = z.enum(TEST_SLUGS, { error: `must be one of ${TEST_SLUGS.join(', ')}` });
 
+/** HubSpot's email rules (see email-rules.ts), so a typo is refused here and not weeks later at HubSpot. */
+const hubspotEmail = z.string().superRefine((email, context) => {
+  const problem = emailProblem(email);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+const personName = z.string().trim().max(100, { error: 'must be at most 100 characters' }).optional();
+
 const inviteBody = z.object({
-  email: z.email({ error: 'must be an email address' }),
+  email: hubspotEmail,
+  firstName: personName,
+  lastName: personName,
   tests: z
     .array(slug)
     .min(1, { error: 'must assign at least one test' })
@@ -57,6 +69,10 @@ const resultBody = z
   .refine((body) => body.dimensions !== undefined || body.score !== undefined || body.code !== undefined, {
     error: 'needs the result: dimensions, score or code',
   });
+
+const correctionBody = z
+  .object({ email: hubspotEmail.optional(), result: resultBody.optional() })
+  .refine((body) => body.email !== undefined || body.result !== undefined, { error: 'needs the corrected email or result' });
 
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 
@@ -103,6 +119,7 @@ export function createDemoApi(options: DemoApiOptions): Router {
       hubspot: environment.hubspot,
       emulatorUrl: environment.emulatorUrl,
       portalId,
+      canReset: options.requestReset !== null && session.role === 'admin',
     });
   });
 
@@ -115,7 +132,37 @@ export function createDemoApi(options: DemoApiOptions): Router {
   api.post('/invites', async (req, res) => {
     const session = signedIn(req);
     const body = parse(inviteBody, req.body);
-    res.status(201).json(await createInvite(db, { orgId: session.orgId, email: body.email, tests: body.tests }));
+    res.status(201).json(await createInvite(db, { orgId: session.orgId, email: body.email, tests: body.tests, firstName: body.firstName ?? null, lastName: body.lastName ?? null }));
+  });
+
+  /** One invite, for its page (`jc_result_url` leads there from HubSpot). */
+  api.get('/invites/:id', async (req, res) => {
+    const session = signedIn(req);
+    const invite = await getInvite(db, session.orgId, String(req.params.id));
+    if (!invite) throw new HttpError(404, 'NOT_FOUND', `No invite ${String(req.params.id)} in ${orgName(session.orgId)}.`);
+    res.json(invite);
+  });
+
+  /**
+   * Corrects an invite (an email HubSpot refused, a mistyped score). A completed invite's newer
+   * snapshot is queued in the same transaction and supersedes the older version's failure; when
+   * the email changed, the failures of the old address are dismissed: they belong to a contact that
+   * should never have existed.
+   */
+  api.patch('/invites/:id', async (req, res) => {
+    const session = signedIn(req);
+    const body = parse(correctionBody, req.body);
+    const inviteId = String(req.params.id);
+    const result = body.result
+      ? { slug: body.result.slug, result: { dimensions: body.result.dimensions ?? [], ...(body.result.score !== undefined ? { score: body.result.score } : {}), ...(body.result.code !== undefined ? { code: body.result.code } : {}) } }
+      : undefined;
+    const outcome = await correctInvite(db, integration, { orgId: session.orgId, inviteId, ...(body.email !== undefined ? { email: body.email } : {}), ...(result ? { result } : {}) });
+    let dismissed = 0;
+    if (outcome.previousEmail !== outcome.invite.email) {
+      const stale = (await integration.failures(session.orgId, { limit: 200 })).items.filter((item) => item.inviteId === inviteId && item.email !== outcome.invite.email.toLowerCase());
+      if (stale.length > 0) dismissed = (await integration.dismissFailures(session.orgId, stale.map((item) => item.id))).dismissed;
+    }
+    res.json({ invite: outcome.invite, hubspot: outcome.hubspot, dismissed });
   });
 
   api.post('/invites/:id/results', async (req, res) => {
@@ -132,6 +179,15 @@ export function createDemoApi(options: DemoApiOptions): Router {
     res.json(await options.runPartialSweep());
   });
 
+  /** "Reset demo": answers first, then the demo stops, deletes its data and starts again (admins only). */
+  api.post('/reset', (req, res) => {
+    const session = signedIn(req);
+    if (session.role !== 'admin') throw new HttpError(403, 'FORBIDDEN', 'Only admins can reset the demo.');
+    if (!options.requestReset) throw new HttpError(409, 'RESET_UNAVAILABLE', 'This demo cannot reset itself (it runs on DATABASE_URL or a real HubSpot app): reset those by hand.');
+    res.status(202).json({ resetting: true });
+    res.on('finish', options.requestReset);
+  });
+
   api.use((_req, _res, next) => next(new HttpError(404, 'NOT_FOUND', 'No such API route.')));
   api.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const { status, code, message } = describeApiError(error);
@@ -146,6 +202,8 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = issue.path.join('.') || 'body';
+  // HubSpot's email reasons are whole sentences for the form; the others read "field must …".
+  if (issue.code === 'custom' && field === 'email') throw new HttpError(400, 'INVALID_EMAIL', issue.message);
   throw new HttpError(400, 'BAD_REQUEST', `${field} ${issue.message}`);
 }
 

@@ -20,8 +20,10 @@ import { openDatabase } from './database.js';
 import { createDemoApi } from './demo-api.js';
 import { loadOrCreateEncryptionKey } from './encryption-key.js';
 import { migrateInvites } from './invites/invite-migrations.js';
+import { seedPastInvites } from './invites/past-invites.js';
+import { EMULATOR_STATE_FILE } from './reset.js';
 import { createMetricsEndpoint } from './metrics-endpoint.js';
-import { inProgressInvites } from './invites/invites-repository.js';
+import { completedInvites, inProgressInvites } from './invites/invites-repository.js';
 import { createSessionCodec } from './session.js';
 import { StartupError } from './startup-error.js';
 import { mountWeb, type WebMode } from './web-assets.js';
@@ -36,6 +38,8 @@ export interface StartDemoOptions {
   emulator?: Partial<EmulatorOptions>;
   /** Called with each step as it starts ("Opening the database…"), for the terminal. */
   onStep?: (message: string) => void;
+  /** The admin's "Reset demo" (see demo-runner.ts); without it the button is not offered. */
+  requestReset?: () => void;
 }
 
 export interface DemoServer {
@@ -90,7 +94,9 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoServer> 
     if (!config.hubspot) {
       step('Starting the HubSpot emulator…');
       // Always on loopback, whatever HOST says: its control API has no authentication.
-      emulator = await startEmulator({ port: config.emulatorPort, host: '127.0.0.1', ...options.emulator }).catch((error: unknown) => {
+      // Its portals, tokens and contacts live next to the embedded database, so a restart resumes.
+      const stateFile = options.inMemoryDatabase ? {} : { stateFile: path.join(config.dataDir, EMULATOR_STATE_FILE) };
+      emulator = await startEmulator({ port: config.emulatorPort, host: '127.0.0.1', ...stateFile, ...options.emulator }).catch((error: unknown) => {
         throw portError(error, config.emulatorPort, 'EMULATOR_PORT', 'the HubSpot emulator') ?? error;
       });
       closers.push(() => emulator!.close());
@@ -129,6 +135,10 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoServer> 
       encryption: { currentKeyId: 'k1', keys: { k1: encryptionKey } },
       // `jc_result_url` on the Contact points back at this demo (see the route below).
       resultUrlBase: origin,
+      // The invite form asks for the candidate's name; HubSpot gets it as firstname/lastname.
+      contactNames: true,
+      // The org's past results, offered after the first connect ("Send 24 past results to HubSpot?").
+      backfill: { source: completedInvites(db), mode: 'offered' },
       logger,
       notifier,
       metrics: { meterProvider: metrics.meterProvider },
@@ -137,6 +147,8 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoServer> 
     closers.push(() => integration.close());
     await integration.migrate();
     await migrateInvites(db);
+    const seeded = await seedPastInvites(db);
+    if (seeded > 0) step(`Wrote ${seeded} past completed invites (the history the backfill offers to send).`);
 
     // The retry queue every 5 minutes and the partial sweep at 02:00 UTC, reading JobCannon's own
     // in-progress invites page by page. The panel's "Run the nightly sweep now" runs the latter.
@@ -173,11 +185,13 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoServer> 
           hubspot: emulator ? 'emulator' : 'hubspot',
           emulatorUrl: emulator?.url ?? null,
         },
+        // Only the demo's own data can be wiped: not a DATABASE_URL, not a real HubSpot portal.
+        requestReset: options.requestReset && emulator && !config.databaseUrl ? options.requestReset : null,
         logger,
       }),
     );
-    // `jc_result_url` leads here from HubSpot; the demo has one page, so it lands on it.
-    app.get('/business/dashboard/invites/:id', (_req, res) => res.redirect(302, '/'));
+    // `jc_result_url` (/business/dashboard/invites/<id>) is a page of the app (web/invite-page.tsx),
+    // served by mountWeb's fallback like every page.
 
     step('Building the page…');
     closers.push(await mountWeb(app, server, options.web ?? { kind: 'build' }));

@@ -72,7 +72,7 @@ describe('the demo host', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
     // exactly what web/app.tsx reads (plus the database kind it types)
-    expect(Object.keys(body).sort()).toEqual(['database', 'databaseDescription', 'emulatorUrl', 'hubspot', 'portalId']);
+    expect(Object.keys(body).sort()).toEqual(['canReset', 'database', 'databaseDescription', 'emulatorUrl', 'hubspot', 'portalId']);
     expect(body).toMatchObject({ database: 'embedded', hubspot: 'emulator', emulatorUrl: demo.emulator!.url, portalId: null });
     expect(JSON.stringify(body)).not.toMatch(/postgres(ql)?:\/\/|jc-demo-secret|token-encryption|BEGIN|key/i);
   });

@@ -1,7 +1,9 @@
 // `pnpm demo`: the JobCannon HubSpot demo on embedded defaults (or real PostgreSQL/HubSpot, see
 // README). Problems the person starting it can fix are printed as one plain message and exit 1.
 import { ConfigError, loadConfig, loadDotEnv, type DemoConfig } from './config.js';
-import { startDemo, type DemoServer } from './demo-app.js';
+import type { DemoServer } from './demo-app.js';
+import { runDemo, type DemoRunner } from './demo-runner.js';
+import { deleteDemoState } from './reset.js';
 import { StartupError } from './startup-error.js';
 import { redactUrl } from './database.js';
 
@@ -18,9 +20,22 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  if (process.argv.includes('--reset')) {
+    if (config.databaseUrl) fail('--reset deletes the embedded database and the emulator state; with DATABASE_URL set, reset your PostgreSQL database yourself.');
+    await deleteDemoState(config.dataDir);
+    say(`  --reset: deleted the embedded database and the emulator state in ${config.dataDir}`);
+  }
+
+  let runner: DemoRunner;
   let demo: DemoServer;
   try {
-    demo = await startDemo({ config, onStep: (message) => say(`  ${message}`), web: process.argv.includes('--dev') ? { kind: 'dev' } : { kind: 'build' } });
+    runner = await runDemo({
+      config,
+      onStep: (message) => say(`  ${message}`),
+      web: process.argv.includes('--dev') ? { kind: 'dev' } : { kind: 'build' },
+      onRestarted: (restarted, reason) => say(`\n${reason === 'reset' ? 'Reset demo: started clean' : 'Restarted'} at ${restarted.url}`),
+    });
+    demo = runner.current;
   } catch (error) {
     if (error instanceof StartupError) fail(error.message);
     throw error;
@@ -40,7 +55,7 @@ async function main(): Promise<void> {
     if (stopping) process.exit(130);
     stopping = true;
     say(`\n${signal}: stopping…`);
-    demo.close().then(
+    runner.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -22,6 +22,22 @@ export interface Environment {
   hubspot: 'emulator' | 'hubspot';
   emulatorUrl: string | null;
   portalId: number | null;
+  /** The signed-in admin may wipe the demo's data ("Reset demo"). */
+  canReset: boolean;
+}
+
+/** What the invite form sends. */
+export interface NewInvite {
+  email: string;
+  tests: TestSlug[];
+  firstName?: string;
+  lastName?: string;
+}
+
+/** A correction of an invite: its email, or one completed test's result. */
+export interface InviteCorrection {
+  email?: string;
+  result?: TestResultInput;
 }
 
 export class ApiError extends Error {
@@ -53,7 +69,11 @@ export const demoApi = {
   signOut: () => call<void>('DELETE', '/session'),
   environment: () => call<Environment>('GET', '/environment'),
   invites: () => call<{ items: AssessmentInvite[]; total: number }>('GET', '/invites?limit=50'),
-  createInvite: (email: string, tests: TestSlug[]) => call<AssessmentInvite>('POST', '/invites', { email, tests }),
+  createInvite: (invite: NewInvite) => call<AssessmentInvite>('POST', '/invites', invite),
+  invite: (id: string) => call<AssessmentInvite>('GET', `/invites/${encodeURIComponent(id)}`),
+  correctInvite: (id: string, correction: InviteCorrection) =>
+    call<{ invite: AssessmentInvite; hubspot: EnqueueOutcome | null; dismissed: number }>('PATCH', `/invites/${encodeURIComponent(id)}`, correction),
+  reset: () => call<{ resetting: true }>('POST', '/reset'),
   recordResult: (inviteId: string, result: TestResultInput) =>
     call<{ invite: AssessmentInvite; hubspot: EnqueueOutcome | null }>('POST', `/invites/${encodeURIComponent(inviteId)}/results`, result),
   sweep: () => call<RunSummary>('POST', '/sweep'),

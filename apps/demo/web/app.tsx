@@ -1,6 +1,7 @@
 import { HubSpotIntegrationRow } from '@jobcannon/hubspot-widget';
 import { useCallback, useEffect, useState } from 'react';
 import { demoApi, type Environment, type SessionAnswer, type SessionInfo } from './api.js';
+import { InvitePage, inviteIdFromPath } from './invite-page.js';
 import { InvitesPanel } from './invites-panel.js';
 import { SignIn } from './sign-in.js';
 
@@ -15,11 +16,14 @@ export function App() {
 
   if (failure) return <p className="page-error" role="alert">The demo server did not answer: {failure}</p>;
   if (!answer) return <p className="muted page-loading">Loading…</p>;
-  if (!answer.session) return <SignIn orgs={answer.orgs} roles={answer.roles} onSignedIn={load} />;
-  return <Dashboard session={answer.session} onSignedOut={load} />;
+  // A link from HubSpot (`jc_result_url`) opens an invite; signed out, the sign-in comes first and
+  // this same URL then shows the invite (the path is never left).
+  const inviteId = inviteIdFromPath(window.location.pathname);
+  if (!answer.session) return <SignIn orgs={answer.orgs} roles={answer.roles} onSignedIn={load} note={inviteId ? 'Sign in to see this candidate’s results; you come back here afterwards.' : null} />;
+  return <Dashboard session={answer.session} onSignedOut={load} inviteId={inviteId} />;
 }
 
-function Dashboard({ session, onSignedOut }: { session: SessionInfo; onSignedOut: () => void }) {
+function Dashboard({ session, onSignedOut, inviteId }: { session: SessionInfo; onSignedOut: () => void; inviteId: string | null }) {
   const [environment, setEnvironment] = useState<Environment | null>(null);
   // The row re-reads its status on its own only while it is syncing; after the panel changed
   // something (a completed invite, a sweep) it is remounted so it shows the new state at once.
@@ -51,11 +55,17 @@ function Dashboard({ session, onSignedOut }: { session: SessionInfo; onSignedOut
         <span className="who" data-testid="who">
           {session.orgName} · {session.role}
         </span>
+        {environment?.canReset && <ResetDemo />}
         <button type="button" className="link-button" onClick={() => void signOut()}>
           Sign out
         </button>
       </header>
 
+      {inviteId ? (
+        <main>
+          <InvitePage inviteId={inviteId} />
+        </main>
+      ) : (
       <main>
         <section className="card" aria-labelledby="integrations-heading">
           <h2 id="integrations-heading">Integrations</h2>
@@ -72,6 +82,7 @@ function Dashboard({ session, onSignedOut }: { session: SessionInfo; onSignedOut
 
         <InvitesPanel isAdmin={session.role === 'admin'} onQueued={onQueued} />
       </main>
+      )}
 
       {environment && (
         <footer className="muted">
@@ -80,5 +91,57 @@ function Dashboard({ session, onSignedOut }: { session: SessionInfo; onSignedOut
         </footer>
       )}
     </div>
+  );
+}
+
+/**
+ * "Reset demo": asks once, then the server stops, deletes its data and starts clean. The page waits
+ * for the new server (it answers signed out: sessions do not survive a reset) and opens the start.
+ */
+function ResetDemo() {
+  const [asking, setAsking] = useState(false);
+  const [state, setState] = useState<'idle' | 'resetting' | 'failed'>('idle');
+  const [error, setError] = useState<string | null>(null);
+
+  const reset = async () => {
+    setState('resetting');
+    try {
+      await demoApi.reset();
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const answer = await demoApi.session().catch(() => null);
+        if (answer && !answer.session) break;
+      }
+      window.location.assign('/');
+    } catch (failure) {
+      setState('failed');
+      setError((failure as Error).message);
+    }
+  };
+
+  if (state === 'resetting') return <span className="muted" role="status">Resetting the demo…</span>;
+  if (!asking) {
+    return (
+      <button type="button" className="link-button" onClick={() => setAsking(true)}>
+        Reset demo
+      </button>
+    );
+  }
+  return (
+    <span className="reset-confirm" role="group" aria-label="Reset demo">
+      <span>Delete every invite, the HubSpot connections and the emulator&apos;s contacts?</span>{' '}
+      <button type="button" onClick={() => void reset()}>
+        Delete and start clean
+      </button>{' '}
+      <button type="button" className="link-button" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+      {error && (
+        <span className="error" role="alert">
+          {' '}
+          {error}
+        </span>
+      )}
+    </span>
   );
 }

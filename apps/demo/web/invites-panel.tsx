@@ -1,7 +1,7 @@
 import type { AssessmentInvite, TestSlug } from '@jobcannon/hubspot-core';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { TESTS, randomEmail, randomResult, randomTests, testLabel } from '../src/shared/assessments.js';
-import { demoApi } from './api.js';
+import { demoApi, type InviteCorrection, type NewInvite } from './api.js';
 
 type AssignedTest = AssessmentInvite['tests'][number];
 
@@ -29,15 +29,17 @@ export function InvitesPanel({ isAdmin, onQueued }: InvitesPanelProps) {
     reload().catch((failure: Error) => setError(failure.message));
   }, [reload]);
 
-  /** Runs one user action: one at a time, errors shown, the list re-read afterwards. */
-  const run = async (action: () => Promise<string | null>) => {
+  /** Runs one user action: one at a time, errors shown, the list re-read afterwards. True when it worked. */
+  const run = async (action: () => Promise<string | null>): Promise<boolean> => {
     setBusy(true);
     setError(null);
     setNotice(null);
     try {
       setNotice(await action());
+      return true;
     } catch (failure) {
       setError((failure as Error).message);
+      return false;
     } finally {
       setBusy(false);
       await reload().catch(() => undefined);
@@ -67,7 +69,7 @@ export function InvitesPanel({ isAdmin, onQueued }: InvitesPanelProps) {
       setProgress({ done: 0, of: count });
       try {
         for (let index = 0; index < count; index += 1) {
-          const invite = await demoApi.createInvite(randomEmail(), randomTests());
+          const invite = await demoApi.createInvite({ email: randomEmail(), tests: randomTests() });
           await complete(invite, invite.tests.map((test) => test.slug));
           setProgress({ done: index + 1, of: count });
         }
@@ -83,7 +85,10 @@ export function InvitesPanel({ isAdmin, onQueued }: InvitesPanelProps) {
       onQueued();
       if (!run.ran) return `The sweep did not run (${run.skipped === 'not-leader' ? 'another run is in progress' : 'the server is stopping'}).`;
       const queued = run.enqueued ?? 0;
-      return `Sweep: ${queued} in-progress invite${queued === 1 ? '' : 's'} queued as partial results across ${run.orgs ?? 0} connected org${run.orgs === 1 ? '' : 's'}; ${run.pushed} pushed, ${run.held} held, ${run.failed} failed.`;
+      // The kit pushes what the sweep queued at once, in the background, so the run's own push
+      // count is usually 0 by the time it answers: the row's "Last sync" and recent pushes show it.
+      const kept = run.kept ? ` (${run.kept} kept: a completed result is already there)` : '';
+      return `Sweep: ${queued} in-progress invite${queued === 1 ? '' : 's'} queued as partial results across ${run.orgs ?? 0} connected org${run.orgs === 1 ? '' : 's'}${kept}; the kit sends them now (see the HubSpot row).`;
     });
 
   return (
@@ -95,7 +100,7 @@ export function InvitesPanel({ isAdmin, onQueued }: InvitesPanelProps) {
       </p>
 
       <div className="forms">
-        <CreateInviteForm disabled={busy} onCreate={(email, tests) => run(async () => `Invited ${(await demoApi.createInvite(email, tests)).email}.`)} />
+        <CreateInviteForm disabled={busy} onCreate={(invite) => run(async () => `Invited ${(await demoApi.createInvite(invite)).email}.`)} />
         <GenerateForm disabled={busy} progress={progress} onGenerate={generate} />
       </div>
 
@@ -117,27 +122,57 @@ export function InvitesPanel({ isAdmin, onQueued }: InvitesPanelProps) {
         )}
       </div>
 
-      <InvitesTable invites={invites} total={total} busy={busy} onComplete={(invite, slugs) => void completeInvite(invite, slugs)} />
+      <InvitesTable
+        invites={invites}
+        total={total}
+        busy={busy}
+        onComplete={(invite, slugs) => void completeInvite(invite, slugs)}
+        onCorrect={(invite, corrections) =>
+          run(async () => {
+            let dismissed = 0;
+            for (const correction of corrections) dismissed += (await demoApi.correctInvite(invite.id, correction)).dismissed;
+            onQueued();
+            const old = dismissed > 0 ? ` The failure of the old address was dismissed.` : '';
+            return `Corrected ${invite.id}: its newer result is queued for HubSpot and replaces the failed one.${old}`;
+          })
+        }
+      />
     </section>
   );
 }
 
-function CreateInviteForm({ disabled, onCreate }: { disabled: boolean; onCreate: (email: string, tests: TestSlug[]) => Promise<void> }) {
+function CreateInviteForm({ disabled, onCreate }: { disabled: boolean; onCreate: (invite: NewInvite) => Promise<boolean> }) {
   const [email, setEmail] = useState('');
+  const [firstName, setFirstName] = useState('');
+  const [lastName, setLastName] = useState('');
   const [tests, setTests] = useState<TestSlug[]>(['disc', 'big-five']);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    await onCreate(email, tests);
+    // Kept on a refusal (the reason shows below), so the typo can be fixed in place.
+    if (!(await onCreate({ email, tests, firstName, lastName }))) return;
     setEmail('');
+    setFirstName('');
+    setLastName('');
   };
   const toggle = (slug: TestSlug) => setTests((current) => (current.includes(slug) ? current.filter((item) => item !== slug) : [...current, slug]));
 
   return (
     <form className="subcard" onSubmit={(event) => void submit(event)} aria-labelledby="create-heading">
       <h3 id="create-heading">New invite</h3>
+      <div className="name-fields">
+        <span>
+          <label htmlFor="invite-first-name">First name</label>
+          <input id="invite-first-name" type="text" autoComplete="off" value={firstName} onChange={(event) => setFirstName(event.target.value)} placeholder="Ada" />
+        </span>
+        <span>
+          <label htmlFor="invite-last-name">Last name</label>
+          <input id="invite-last-name" type="text" autoComplete="off" value={lastName} onChange={(event) => setLastName(event.target.value)} placeholder="Lovelace" />
+        </span>
+      </div>
       <label htmlFor="invite-email">Candidate email</label>
-      <input id="invite-email" type="email" required value={email} onChange={(event) => setEmail(event.target.value)} placeholder="ada@example.com" />
+      {/* type=text: the server applies HubSpot's rules and says why an address is refused. */}
+      <input id="invite-email" type="text" inputMode="email" autoComplete="off" required value={email} onChange={(event) => setEmail(event.target.value)} placeholder="ada@example.com" />
       <fieldset>
         <legend>Tests</legend>
         {TESTS.map((test) => (
@@ -153,7 +188,7 @@ function CreateInviteForm({ disabled, onCreate }: { disabled: boolean; onCreate:
   );
 }
 
-function GenerateForm({ disabled, progress, onGenerate }: { disabled: boolean; progress: { done: number; of: number } | null; onGenerate: (count: number) => Promise<void> }) {
+function GenerateForm({ disabled, progress, onGenerate }: { disabled: boolean; progress: { done: number; of: number } | null; onGenerate: (count: number) => Promise<unknown> }) {
   const [count, setCount] = useState(10);
   return (
     <form
@@ -179,7 +214,16 @@ function GenerateForm({ disabled, progress, onGenerate }: { disabled: boolean; p
   );
 }
 
-function InvitesTable({ invites, total, busy, onComplete }: { invites: AssessmentInvite[]; total: number; busy: boolean; onComplete: (invite: AssessmentInvite, slugs: TestSlug[]) => void }) {
+interface InvitesTableProps {
+  invites: AssessmentInvite[];
+  total: number;
+  busy: boolean;
+  onComplete: (invite: AssessmentInvite, slugs: TestSlug[]) => void;
+  onCorrect: (invite: AssessmentInvite, corrections: InviteCorrection[]) => Promise<boolean>;
+}
+
+function InvitesTable({ invites, total, busy, onComplete, onCorrect }: InvitesTableProps) {
+  const [correcting, setCorrecting] = useState<string | null>(null);
   if (invites.length === 0) return <p className="muted">No invites yet.</p>;
   return (
     <>
@@ -197,10 +241,28 @@ function InvitesTable({ invites, total, busy, onComplete }: { invites: Assessmen
             const open = invite.tests.filter((test) => test.status !== 'completed').map((test) => test.slug);
             return (
               <tr key={invite.id} data-invite-id={invite.id} data-status={invite.status}>
-                <td>
-                  {invite.email}
+                <td className="candidate">
+                  {(invite.firstName || invite.lastName) && (
+                    <>
+                      {[invite.firstName, invite.lastName].filter(Boolean).join(' ')}
+                      <br />
+                    </>
+                  )}
+                  <span className="email">{invite.email}</span>
                   <br />
-                  <code className="muted">{invite.id}</code>
+                  <a className="muted" href={`/business/dashboard/invites/${encodeURIComponent(invite.id)}`}>
+                    <code>{invite.id}</code>
+                  </a>
+                  {correcting === invite.id && (
+                    <CorrectForm
+                      invite={invite}
+                      disabled={busy}
+                      onCancel={() => setCorrecting(null)}
+                      onSubmit={async (corrections) => {
+                        if (await onCorrect(invite, corrections)) setCorrecting(null);
+                      }}
+                    />
+                  )}
                 </td>
                 <td>
                   {invite.tests.map((test) => (
@@ -214,6 +276,11 @@ function InvitesTable({ invites, total, busy, onComplete }: { invites: Assessmen
                   {open.length > 0 && (
                     <button type="button" disabled={busy} onClick={() => onComplete(invite, open)}>
                       Complete with random scores
+                    </button>
+                  )}
+                  {invite.status === 'completed' && correcting !== invite.id && (
+                    <button type="button" disabled={busy} onClick={() => setCorrecting(invite.id)} aria-label={`Correct ${invite.email}`}>
+                      Correct…
                     </button>
                   )}
                 </td>
@@ -249,4 +316,52 @@ function summarize(test: AssignedTest): string {
   if (result.code) return result.code;
   if (typeof result.score === 'number') return String(result.score);
   return (result.dimensions ?? []).map((dimension) => `${dimension.name.slice(0, 1)} ${dimension.score}`).join(' · ');
+}
+
+/**
+ * Fixing what HubSpot or the kit refused: the email, or a score typed wrong. Each change is one
+ * correction (a newer snapshot of the invite), sent in turn.
+ */
+function CorrectForm({ invite, disabled, onSubmit, onCancel }: { invite: AssessmentInvite; disabled: boolean; onSubmit: (corrections: InviteCorrection[]) => Promise<void>; onCancel: () => void }) {
+  const scored = invite.tests.filter((test) => test.status === 'completed' && typeof test.result?.score === 'number');
+  const [email, setEmail] = useState(invite.email);
+  const [scores, setScores] = useState<Record<string, string>>(Object.fromEntries(scored.map((test) => [test.slug, String(test.result!.score)])));
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const corrections: InviteCorrection[] = [];
+    if (email.trim() !== invite.email) corrections.push({ email: email.trim() });
+    for (const test of scored) {
+      const value = Number(scores[test.slug]);
+      if (Number.isFinite(value) && value !== test.result!.score) corrections.push({ result: { slug: test.slug, score: value } });
+    }
+    if (corrections.length === 0) onCancel();
+    else void onSubmit(corrections);
+  };
+
+  return (
+    <form className="correct-form" onSubmit={submit} aria-label={`Correct invite ${invite.id}`}>
+      <label htmlFor={`correct-email-${invite.id}`}>Email</label>
+      <input id={`correct-email-${invite.id}`} type="text" inputMode="email" value={email} onChange={(event) => setEmail(event.target.value)} />
+      {scored.map((test) => (
+        <span key={test.slug}>
+          <label htmlFor={`correct-${test.slug}-${invite.id}`}>{testLabel(test.slug)} score</label>
+          <input
+            id={`correct-${test.slug}-${invite.id}`}
+            type="number"
+            value={scores[test.slug] ?? ''}
+            onChange={(event) => setScores((current) => ({ ...current, [test.slug]: event.target.value }))}
+          />
+        </span>
+      ))}
+      <p>
+        <button type="submit" className="primary" disabled={disabled}>
+          Save and send again
+        </button>{' '}
+        <button type="button" className="link-button" onClick={onCancel}>
+          Cancel
+        </button>
+      </p>
+    </form>
+  );
 }

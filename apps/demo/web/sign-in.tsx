@@ -5,10 +5,12 @@ interface SignInProps {
   orgs: Array<{ id: string; name: string }>;
   roles: Array<'admin' | 'member'>;
   onSignedIn: () => void;
+  /** Why sign-in is asked here (e.g. an invite link from HubSpot). */
+  note?: string | null;
 }
 
 /** The demo's stand-in for JobCannon's sign-in: choose who you are, no password. */
-export function SignIn({ orgs, roles, onSignedIn }: SignInProps) {
+export function SignIn({ orgs, roles, onSignedIn, note }: SignInProps) {
   const [orgId, setOrgId] = useState(orgs[0]?.id ?? '');
   const [role, setRole] = useState<string>(roles[0] ?? 'admin');
   const [error, setError] = useState<string | null>(null);
@@ -26,6 +28,7 @@ export function SignIn({ orgs, roles, onSignedIn }: SignInProps) {
   return (
     <main className="sign-in card ui">
       <h1>JobCannon</h1>
+      {note && <p className="notice">{note}</p>}
       <p className="muted">Demo sign-in: pick an organization and a role. Admins can connect HubSpot; members only see its status.</p>
       <form onSubmit={(event) => void submit(event)}>
         <label htmlFor="org">Organization</label>

@@ -27,12 +27,31 @@ const createInvites: Knex.Migration = {
   },
 };
 
+/** The candidate's name, from the invite form (sent to HubSpot as firstname/lastname: `contactNames`). */
+const addNames: Knex.Migration = {
+  async up(knex) {
+    await knex.schema.alterTable('invites', (table) => {
+      table.text('first_name').nullable();
+      table.text('last_name').nullable();
+    });
+  },
+  async down(knex) {
+    await knex.schema.alterTable('invites', (table) => {
+      table.dropColumn('first_name');
+      table.dropColumn('last_name');
+    });
+  },
+};
+
 interface DemoMigration {
   name: string;
   migration: Knex.Migration;
 }
 
-const MIGRATIONS: readonly DemoMigration[] = [{ name: '001_create_invites', migration: createInvites }];
+const MIGRATIONS: readonly DemoMigration[] = [
+  { name: '001_create_invites', migration: createInvites },
+  { name: '002_add_names', migration: addNames },
+];
 
 /** A static list rather than a directory scan: it works the same under tsx, vitest and a bundle. */
 const migrationSource: Knex.MigrationSource<DemoMigration> = {

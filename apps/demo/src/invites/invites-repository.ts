@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AssessmentInvite, AssignedTest, EnqueueOutcome, HubSpotIntegration, InProgressInviteSource, InviteStatus, ResultEnvelope, TestSlug } from '@jobcannon/hubspot-core';
+import type { AssessmentInvite, AssignedTest, CompletedInviteSource, EnqueueOutcome, HubSpotIntegration, InProgressInviteSource, InviteStatus, ResultEnvelope, TestSlug } from '@jobcannon/hubspot-core';
 import type { Knex } from 'knex';
 import { HttpError } from '../http-error.js';
 
@@ -14,6 +14,8 @@ interface InviteRow {
   updated_at: Date;
   completed_at: Date | null;
   expires_at: Date | null;
+  first_name: string | null;
+  last_name: string | null;
 }
 
 /** Invites stay open this long, like JobCannon's (nothing expires them in the demo). */
@@ -33,10 +35,23 @@ export function toAssessmentInvite(row: InviteRow): AssessmentInvite {
     updatedAt: iso(row.updated_at)!,
     completedAt: iso(row.completed_at),
     expiresAt: iso(row.expires_at),
+    firstName: row.first_name ?? null,
+    lastName: row.last_name ?? null,
   };
 }
 
-export async function createInvite(db: Knex, input: { orgId: string; email: string; tests: TestSlug[]; now?: Date }): Promise<AssessmentInvite> {
+export interface CreateInviteInput {
+  orgId: string;
+  email: string;
+  tests: TestSlug[];
+  firstName?: string | null;
+  lastName?: string | null;
+  now?: Date;
+}
+
+const blankToNull = (value: string | null | undefined): string | null => (value && value.trim() ? value.trim() : null);
+
+export async function createInvite(db: Knex, input: CreateInviteInput): Promise<AssessmentInvite> {
   const now = input.now ?? new Date();
   const row: InviteRow = {
     id: `inv_${randomBytes(6).toString('hex')}`,
@@ -48,10 +63,17 @@ export async function createInvite(db: Knex, input: { orgId: string; email: stri
     updated_at: now,
     completed_at: null,
     expires_at: new Date(now.getTime() + INVITE_LIFETIME_MS),
+    first_name: blankToNull(input.firstName),
+    last_name: blankToNull(input.lastName),
   };
   // jsonb goes in as text: node-postgres would turn a JS array into a PostgreSQL array literal.
   await db('invites').insert({ ...row, tests: JSON.stringify(row.tests) });
   return toAssessmentInvite(row);
+}
+
+export async function getInvite(db: Knex, orgId: string, id: string): Promise<AssessmentInvite | null> {
+  const row = await db<InviteRow>('invites').where({ id, org_id: orgId }).first();
+  return row ? toAssessmentInvite(row) : null;
 }
 
 export async function listInvites(db: Knex, orgId: string, limit = 50): Promise<{ items: AssessmentInvite[]; total: number }> {
@@ -124,5 +146,67 @@ export function inProgressInvites(db: Knex, pageSize = 500): InProgressInviteSou
       if (rows.length < pageSize) return;
       after = rows[rows.length - 1]!.id;
     }
+  };
+}
+
+export interface CorrectInviteInput {
+  orgId: string;
+  inviteId: string;
+  email?: string;
+  /** A completed test's result, replaced (a typo in a score). */
+  result?: { slug: TestSlug; result: ResultEnvelope };
+  now?: Date;
+}
+
+/**
+ * The host fixes an invite (an email HubSpot refused, a score out of range). A completed invite's
+ * newer snapshot is queued in the same transaction: the kit sends it and it supersedes the failure
+ * of the older version. Returns the invite and, when the email changed, the email it had.
+ */
+export async function correctInvite(
+  db: Knex,
+  integration: Pick<HubSpotIntegration, 'enqueue'>,
+  input: CorrectInviteInput,
+): Promise<RecordResultOutcome & { previousEmail: string }> {
+  return db.transaction(async (trx) => {
+    const row = await trx<InviteRow>('invites').where({ id: input.inviteId, org_id: input.orgId }).forUpdate().first();
+    if (!row) throw new HttpError(404, 'NOT_FOUND', `No invite ${input.inviteId} in this organization.`);
+    let tests = row.tests;
+    if (input.result) {
+      const { slug, result } = input.result;
+      const index = tests.findIndex((test) => test.slug === slug);
+      if (index < 0 || tests[index]!.status !== 'completed') throw new HttpError(422, 'TEST_NOT_COMPLETED', `Invite ${row.id} has no completed ${slug} test to correct.`);
+      tests = tests.map((test, i) => (i === index ? { ...test, result } : test));
+    }
+    const at = new Date(Math.max((input.now ?? new Date()).getTime(), new Date(row.updated_at).getTime() + 1));
+    const updated: InviteRow = { ...row, tests, email: input.email?.trim() ?? row.email, updated_at: at };
+    await trx('invites').where({ id: row.id }).update({ tests: JSON.stringify(tests), email: updated.email, updated_at: at });
+    const invite = toAssessmentInvite(updated);
+    const hubspot = invite.status === 'completed' ? await integration.enqueue(invite, trx) : null;
+    return { invite, hubspot, previousEmail: row.email };
+  });
+}
+
+/**
+ * The backfill's source: an org's completed invites in id order, a page at a time from a cursor
+ * (the last id of the page before), so the kit can resume where a restart stopped it.
+ */
+export function completedInvites(db: Knex, pageSize = 200): CompletedInviteSource {
+  return {
+    async count(orgId) {
+      const [row] = await db('invites').where({ org_id: orgId, status: 'completed' }).count<Array<{ count: string | number }>>({ count: '*' });
+      return Number(row?.count ?? 0);
+    },
+    async *pages(orgId, cursor) {
+      let after = cursor ?? '';
+      for (;;) {
+        const rows = await db<InviteRow>('invites').where({ org_id: orgId, status: 'completed' }).andWhere('id', '>', after).orderBy('id').limit(pageSize);
+        if (rows.length === 0) return;
+        const last = rows[rows.length - 1]!.id;
+        yield { invites: rows.map(toAssessmentInvite), nextCursor: rows.length < pageSize ? null : last };
+        if (rows.length < pageSize) return;
+        after = last;
+      }
+    },
   };
 }
