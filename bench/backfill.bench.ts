@@ -105,6 +105,8 @@ async function backfillRun(emulator: RemoteEmulator, label: string, hubId: numbe
     }
     stop = true;
     await liveLoop;
+    // A live completion enqueued while the loop above was finishing is pushed now.
+    while ((await kit.integration.status(orgId)).queue.pending > 0) await kit.integration.drain();
     const liveLatenciesMs = await Promise.all(live);
     const peakRss = rss.stop();
     const logged = await emulator.requests({ hubId, route: 'contacts.batchUpsert' });
