@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { HttpError } from './http-error.js';
 import { emailProblem } from './invites/email-rules.js';
-import { correctInvite, createInvite, getInvite, listInvites, recordResult } from './invites/invites-repository.js';
+import { correctInvite, createInvite, getInvite, listInvites, otherInvitesOf, recordResult } from './invites/invites-repository.js';
 import { DEMO_ORGS, ROLES, isOrgId, isRole, orgName, type DemoSession, type SessionCodec } from './session.js';
 
 /** What the page needs to know about where it runs (shown in its footer, used for the emulator link). */
@@ -135,12 +135,12 @@ export function createDemoApi(options: DemoApiOptions): Router {
     res.status(201).json(await createInvite(db, { orgId: session.orgId, email: body.email, tests: body.tests, firstName: body.firstName ?? null, lastName: body.lastName ?? null }));
   });
 
-  /** One invite, for its page (`jc_result_url` leads there from HubSpot). */
+  /** One invite and the candidate's other invites, for its page (`jc_result_url` leads there from HubSpot). */
   api.get('/invites/:id', async (req, res) => {
     const session = signedIn(req);
     const invite = await getInvite(db, session.orgId, String(req.params.id));
     if (!invite) throw new HttpError(404, 'NOT_FOUND', `No invite ${String(req.params.id)} in ${orgName(session.orgId)}.`);
-    res.json(invite);
+    res.json({ invite, others: await otherInvitesOf(db, invite) });
   });
 
   /**

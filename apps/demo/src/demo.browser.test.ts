@@ -70,7 +70,8 @@ describe('the demo in a browser', () => {
   const visible = (locator: Locator, timeout = WAIT.timeout) => locator.waitFor({ state: 'visible', timeout });
   const property = (email: string, name: string) => () => emulator().contact(HUB_ID, email)?.properties[name] ?? null;
 
-  const shot = (name: string, target: Page = page) => target.screenshot({ path: path.join(screenshots, `demo-${name}.png`), fullPage: true });
+  // The window as a person sees it (1100×900): the invites table below grows with every step.
+  const shot = (name: string, target: Page = page) => target.screenshot({ path: path.join(screenshots, `demo-${name}.png`) });
   const row = () => page.locator('section[data-state]').first();
   const pill = () => row().locator('[aria-live="polite"][data-state]');
   const lastSync = () => row().locator('p', { hasText: 'Last sync' }).locator('time').getAttribute('datetime');
@@ -198,6 +199,7 @@ describe('the demo in a browser', () => {
     const fixed = BAD_EMAIL.replace(/\.con$/, '.com');
     await inviteRow(BAD_EMAIL).getByRole('button', { name: `Correct ${BAD_EMAIL}` }).click();
     await page.getByRole('textbox', { name: 'Email', exact: true }).fill(fixed);
+    await page.getByRole('button', { name: 'Save and send again' }).scrollIntoViewIfNeeded();
     await shot('10-correct-email');
     await page.getByRole('button', { name: 'Save and send again' }).click();
     await visible(page.locator('.notice', { hasText: 'The failure of the old address was dismissed.' }));
@@ -214,6 +216,8 @@ describe('the demo in a browser', () => {
     await page.goto(ada.properties.jc_result_url!);
     await expect.poll(text(page.getByRole('heading', { level: 2 })), WAIT).toBe('Ada Lovelace');
     await visible(page.locator('tr[data-test="iq"] strong'));
+    // Her first invite is listed with its DISC scores: the contact merges both.
+    await visible(page.locator(`.other-invite[data-invite-id="${adaFirst}"] tr[data-test="disc"]`));
     await shot('12-invite-page');
     await signOut();
     await page.goto(ada.properties.jc_result_url!);

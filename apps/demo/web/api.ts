@@ -70,7 +70,7 @@ export const demoApi = {
   environment: () => call<Environment>('GET', '/environment'),
   invites: () => call<{ items: AssessmentInvite[]; total: number }>('GET', '/invites?limit=50'),
   createInvite: (invite: NewInvite) => call<AssessmentInvite>('POST', '/invites', invite),
-  invite: (id: string) => call<AssessmentInvite>('GET', `/invites/${encodeURIComponent(id)}`),
+  invite: (id: string) => call<{ invite: AssessmentInvite; others: AssessmentInvite[] }>('GET', `/invites/${encodeURIComponent(id)}`),
   correctInvite: (id: string, correction: InviteCorrection) =>
     call<{ invite: AssessmentInvite; hubspot: EnqueueOutcome | null; dismissed: number }>('PATCH', `/invites/${encodeURIComponent(id)}`, correction),
   reset: () => call<{ resetting: true }>('POST', '/reset'),

@@ -76,6 +76,17 @@ export async function getInvite(db: Knex, orgId: string, id: string): Promise<As
   return row ? toAssessmentInvite(row) : null;
 }
 
+/** The candidate's other invites in the org (same email, any case), newest first: their HubSpot contact merges them all. */
+export async function otherInvitesOf(db: Knex, invite: AssessmentInvite, limit = 20): Promise<AssessmentInvite[]> {
+  const rows = await db<InviteRow>('invites')
+    .where({ org_id: invite.orgId })
+    .whereRaw('lower(email) = lower(?)', [invite.email])
+    .whereNot({ id: invite.id })
+    .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .limit(limit);
+  return rows.map(toAssessmentInvite);
+}
+
 export async function listInvites(db: Knex, orgId: string, limit = 50): Promise<{ items: AssessmentInvite[]; total: number }> {
   const [rows, count] = await Promise.all([
     db<InviteRow>('invites').where({ org_id: orgId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit),
