@@ -23,6 +23,8 @@ export function createConnectionAdmin(
     connectionState: ConnectionState;
     nudge: () => void;
     backfillStatus?: (orgId: string) => Promise<BackfillStatus | null>;
+    /** Starts a drain of one org in the background (Sync now works whatever `pushOnEnqueue` says). */
+    drainOrg?: (orgId: string) => void;
     errorBudget?: (portalId: number) => Promise<{ ratio: number | null; lowered: boolean }>;
   },
 ) {
@@ -154,7 +156,8 @@ export function createConnectionAdmin(
   async function syncNow(orgId: string): Promise<{ pending: number }> {
     await deps.connectionState.requireConnection(orgId);
     const { pending } = await countQueue(ctx.db, orgId);
-    deps.nudge();
+    if (deps.drainOrg) deps.drainOrg(orgId);
+    else deps.nudge();
     return { pending };
   }
 

@@ -43,6 +43,8 @@ export interface PortalRateLimiterDeps {
   share?: (portalId: number) => number;
   /** Every answer's status (the daily error budget counts them). */
   onAnswer?: (portalId: number, status: number) => void;
+  /** Calls in flight against the portal's limit, after each change (the budget-in-use metric). */
+  onBudget?: (portalId: number, inUse: number, max: number) => void;
 }
 
 interface Waiter {
@@ -114,6 +116,7 @@ export class PortalRateLimiter {
    */
   async schedule<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const grant = await this.acquire(signal);
+    this.deps.onBudget?.(this.portalId, this.inFlight, this.max);
     let status: number | null = null;
     let headers: Record<string, string> = {};
     // A call cancelled mid-flight may still reach HubSpot later: its slot stays taken for the lease.
@@ -141,6 +144,7 @@ export class PortalRateLimiter {
         this.observe(status, headers);
         this.deps.onAnswer?.(this.portalId, status);
       }
+      this.deps.onBudget?.(this.portalId, this.inFlight, this.max);
       this.pump();
     }
   }
@@ -295,6 +299,7 @@ export interface RateLimiterRegistryDeps {
   onMaxLearned?: (portalId: number, max: number) => void;
   share?: (portalId: number) => number;
   onAnswer?: (portalId: number, status: number) => void;
+  onBudget?: (portalId: number, inUse: number, max: number) => void;
 }
 
 /** Limiters per portal, created on first use, all drawing on one budget store. */
@@ -316,7 +321,7 @@ export class RateLimiterRegistry {
       limiter = new PortalRateLimiter(
         portalId,
         { ...this.defaults, maxRequests: knownMax ?? this.defaults.maxRequests },
-        { logger: this.deps.logger, budget: this.budget, onMaxLearned: (max) => this.deps.onMaxLearned?.(portalId, max), share: this.deps.share, onAnswer: this.deps.onAnswer },
+        { logger: this.deps.logger, budget: this.budget, onMaxLearned: (max) => this.deps.onMaxLearned?.(portalId, max), share: this.deps.share, onAnswer: this.deps.onAnswer, onBudget: this.deps.onBudget },
       );
       this.limiters.set(portalId, limiter);
     }

@@ -63,6 +63,7 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
       budget: createPortalBudget(db),
       share: errorBudget.factor,
       onAnswer: errorBudget.record,
+      onBudget: metrics.recordBudget,
       onMaxLearned: (portalId, max) => {
         void db('hubspot_connections')
           .where({ portal_id: portalId })
@@ -87,7 +88,11 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
     backfill.afterConnect(orgId, info.firstConnect).catch((error: unknown) => logger.warn('could not offer the backfill', { orgId, message: (error as Error).message }));
   };
   const connect = createConnectFlow(ctx, { oauth, cipher, tokens, bootstrap, nudge, onConnected });
-  const admin = createConnectionAdmin(ctx, { oauth, cipher, tokens, bootstrap, connectionState, nudge, backfillStatus: backfill.status, errorBudget: errorBudget.read });
+  // Sync now: one org's due rows, in the background, whether or not the host pushes on enqueue.
+  const drainOrg = (orgId: string) => {
+    drain({ orgId }).catch((error: unknown) => logger.warn('sync now: the drain failed', { orgId, message: (error as Error).message }));
+  };
+  const admin = createConnectionAdmin(ctx, { oauth, cipher, tokens, bootstrap, connectionState, nudge, backfillStatus: backfill.status, errorBudget: errorBudget.read, drainOrg });
   const health = createConnectionHealth(ctx, { oauth, cipher, tokens, connectionState });
   const maintenance = createMaintenance(ctx, { health, resumeBackfills: backfill.resumeRunning, pruneErrorBudget: errorBudget.prune });
   const webhooks = createWebhookHandler({ db, clientSecret: options.hubspot.clientSecret, clock, logger });
