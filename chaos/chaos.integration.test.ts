@@ -8,7 +8,7 @@ import { runScenario, type ChaosOutcome } from './scenario.js';
 describe('chaos (quick)', () => {
   let outcome: ChaosOutcome;
 
-  it('delivers 1,000 invites through faults, a token expiry, an uninstall, a deleted property, a killed worker, a database outage and two sweeps, and the side runs through long outages on a simulated clock and a shared portal', async () => {
+  it('delivers 1,000 invites through faults, a token expiry, an uninstall, a deleted property, a killed worker, a database outage and two sweeps, and the side runs through long outages on a simulated clock, a shared portal and a backfill killed halfway', async () => {
     outcome = await runScenario({ invites: 1_000, seed: 11, quick: true, restartPostgres: process.env.CHAOS_ALLOW_PG_RESTART === '1' });
     // The table is the first thing to read when this fails.
     if (!outcome.ok) console.error(formatTable(outcome));
@@ -38,11 +38,20 @@ describe('chaos (quick)', () => {
         'deleted group right after a re-created property',
         'wrong encryption key at start',
         'several instances on one portal at the real limit',
+        'backfill killed with SIGKILL halfway and resumed',
       ]),
     );
     expect(outcome.outages.figures.simulatedMinutes).toBeGreaterThanOrEqual(30);
     expect(outcome.errors.byCause['injected-fault']).toBeGreaterThan(0);
     expect(outcome.sweeps.ran).toBe(1);
+    // The kill landed halfway with work in flight; the resume read again at most the page in flight
+    // and re-sent nothing beyond it and the killed worker's leased rows.
+    expect(outcome.backfillKill.atKill.queued).toBeGreaterThan(0);
+    expect(outcome.backfillKill.atKill.queued).toBeLessThan(outcome.backfillKill.invites);
+    expect(outcome.backfillKill.pagesReadTwice).toBeLessThanOrEqual(1);
+    expect(outcome.backfillKill.pagesNeverRead).toBe(0);
+    expect(outcome.backfillKill.sentTwiceBeyond).toBe(0);
+    expect(outcome.backfillKill.sentMoreThanTwice).toBe(0);
   });
 
   it('stays within HubSpot\u2019s error budget for the errors that are its own', () => {

@@ -60,6 +60,11 @@ export function formatTable(outcome: ChaosOutcome): string {
   out.push(
     `  shared portal: ${sp.workers} instances, ${count(sp.rows)} rows in ${count(sp.upserts)} upserts of ${sp.rowsPerRequest}; 429s ${count(sp.rateLimited)} of ${count(sp.requests)} requests (${percent(sp.rateLimitedRatio)}); at most ${sp.maxRequestsIn10s} requests in 10 s (HubSpot 110, kit 100); ${(sp.drainMs / 1000).toFixed(1)} s`,
   );
+  const bk = outcome.backfillKill;
+  out.push(
+    `  backfill killed halfway: ${count(bk.invites)} past invites in ${bk.pages} pages of ${bk.pageSize}; SIGKILLed at ${count(bk.atKill.queued)} queued (${bk.atKill.pagesQueued} pages, ${bk.atKill.pagesRead} read), ${count(bk.atKill.leased)} rows leased (${bk.atKill.batchesInFlight} batches in flight); locks gone after ${bk.lockFreeAfterMs} ms, ${bk.turnedAway} resumes turned away`,
+    `    pages read twice ${bk.pagesReadTwice} (<= 1, the page in flight), never read ${bk.pagesNeverRead}; snapshots sent twice ${count(bk.sentTwice)} (page in flight ${bk.sentTwiceFromPageInFlight}, leased by the killed worker ${bk.sentTwiceLeasedByKilled}, beyond ${bk.sentTwiceBeyond}), three times ${bk.sentMoreThanTwice}; ${count(bk.upsertInputs)} contact inputs in ${bk.upsertRequests} upserts; settled ${(bk.resumeMs / 1000).toFixed(1)} s after the kill`,
+  );
   out.push('');
   out.push('  disruption checks');
   for (const check of outcome.checks) out.push(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`);

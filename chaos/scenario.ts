@@ -40,6 +40,7 @@ import {
   type Verdict,
 } from './verify.js';
 import { runOutages, setupOf, type OutageFigures } from './outages.js';
+import { runBackfillKill, type BackfillKillFigures } from './backfill-kill.js';
 import { runSharedPortal, type SharedPortalFigures } from './shared-portal.js';
 import { CANDIDATE_KINDS, buildWorkload, snapshotsAt, type Candidate, type CandidateKind, type OrgPortal, type PlannedSnapshot, type Stage } from './workload.js';
 
@@ -108,6 +109,8 @@ export interface ChaosOutcome {
   outages: { figures: OutageFigures; errors: ErrorSummary; durationMs: number; candidates: number };
   /** Several instances on one portal at HubSpot's real limit (shared-portal.ts): the 429 figure. */
   sharedPortal: SharedPortalFigures & { candidates: number };
+  /** A backfill SIGKILLed halfway and resumed (backfill-kill.ts): pages read again, snapshots sent twice, and its own error summary. */
+  backfillKill: BackfillKillFigures & { errors: ErrorSummary };
   /** True when every invariant holds; `failures` says which did not. */
   ok: boolean;
   failures: string[];
@@ -655,17 +658,19 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
       else neverOffered += 1;
     }
     // ---- the long disruptions, on a simulated clock, judged by the same rules ----
-    // (and several instances on one portal at HubSpot's real limit, at the same time: it mostly
-    // waits for the rate window, so it costs little wall time beside the outages).
+    // (and several instances on one portal at HubSpot's real limit, and a backfill killed halfway,
+    // at the same time: the first mostly waits for the rate window, the second for its child
+    // process and a lease, so together they cost little wall time beside the outages).
     const outagesStarted = Date.now();
-    const [outages, shared] = await Promise.all([
+    const [outages, shared, backfill] = await Promise.all([
       runOutages({ seed: options.seed, quick: options.quick, event, check }).then((result) => {
         event(`outages done in ${((Date.now() - outagesStarted) / 1000).toFixed(1)} s (${result.figures.simulatedMinutes} simulated minutes)`);
         return { ...result, durationMs: Date.now() - outagesStarted };
       }),
       runSharedPortal({ seed: options.seed, quick: options.quick, event, check }),
+      runBackfillKill({ seed: options.seed, quick: options.quick, event, check }),
     ]);
-    const sideRuns = [outages, shared];
+    const sideRuns = [outages, shared, backfill];
     const verdict = verify({
       expected: [...expected, ...sideRuns.flatMap((run) => run.expected)],
       contacts: [...contacts, ...sideRuns.flatMap((run) => run.contacts)],
@@ -691,7 +696,11 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
       `${sweepErrors.length > 0 ? `the sweep threw: ${sweepErrors.join('; ')}; ` : ''}${ranSweeps.length} of 2 ran, ${turnedAway} turned away as not leader; seen ${sweepResult?.seen ?? 0} of ${inProgressCount} in-progress candidates; kept ${sweepResult?.kept ?? 0} completed over their partial`,
     );
     check('every candidate offered', neverOffered === 0, `${neverOffered} candidates never reached the kit`);
-    check('queue settled', unsettled === 0 && outages.unsettled === 0 && shared.unsettled === 0, `${unsettled} rows pending or leased at the end (outages: ${outages.unsettled}, shared portal: ${shared.unsettled})`);
+    check(
+      'queue settled',
+      unsettled === 0 && outages.unsettled === 0 && shared.unsettled === 0 && backfill.unsettled === 0,
+      `${unsettled} rows pending or leased at the end (outages: ${outages.unsettled}, shared portal: ${shared.unsettled}, backfill: ${backfill.unsettled})`,
+    );
     check('error budget (own errors <= 5%)', errors.withinBudget, `${errors.ownErrors} own errors / ${errors.requests} requests = ${(errors.ownRatio * 100).toFixed(2)}%`);
 
     const failuresList: string[] = [];
@@ -716,9 +725,10 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
       verdict,
       errors,
       emulatorTotals: { requests: totals.requests, errors: totals.errors, faults: totals.faults, rateLimited: totals.rateLimited, errorRatio: totals.errorRatio },
-      unsettled: unsettled + outages.unsettled + shared.unsettled,
+      unsettled: unsettled + outages.unsettled + shared.unsettled + backfill.unsettled,
       outages: { figures: outages.figures, errors: summarizeErrors(outages.requests.map(toLoggedRequest)), durationMs: outages.durationMs, candidates: outages.expected.length },
       sharedPortal: { ...shared.figures, candidates: shared.expected.length },
+      backfillKill: { ...backfill.figures, errors: summarizeErrors(backfill.requests.map(toLoggedRequest)) },
       checks,
       timeline,
       samples,
