@@ -52,7 +52,7 @@ describe('the demo in a browser', () => {
         executablePath: CHROMIUM_PATH,
         headless: true,
         args: CHROMIUM_ARGS,
-        viewport: { width: 1100, height: 900 },
+        viewport: { width: 1100, height: 1200 },
       }),
     ]);
     page = context.pages()[0] ?? (await context.newPage());
@@ -70,8 +70,12 @@ describe('the demo in a browser', () => {
   const visible = (locator: Locator, timeout = WAIT.timeout) => locator.waitFor({ state: 'visible', timeout });
   const property = (email: string, name: string) => () => emulator().contact(HUB_ID, email)?.properties[name] ?? null;
 
-  // The window as a person sees it (1100×900): the invites table below grows with every step.
-  const shot = (name: string, target: Page = page) => target.screenshot({ path: path.join(screenshots, `demo-${name}.png`) });
+  // The window as a person sees it, from the top unless the step scrolled on purpose: the invites
+  // table below grows with every step, so a full-page shot would be mostly table.
+  const shot = async (name: string, target: Page = page, options: { keepScroll?: boolean } = {}) => {
+    if (!options.keepScroll) await target.evaluate(() => window.scrollTo(0, 0));
+    await target.screenshot({ path: path.join(screenshots, `demo-${name}.png`) });
+  };
   const row = () => page.locator('section[data-state]').first();
   const pill = () => row().locator('[aria-live="polite"][data-state]');
   const lastSync = () => row().locator('p', { hasText: 'Last sync' }).locator('time').getAttribute('datetime');
@@ -200,7 +204,7 @@ describe('the demo in a browser', () => {
     await inviteRow(BAD_EMAIL).getByRole('button', { name: `Correct ${BAD_EMAIL}` }).click();
     await page.getByRole('textbox', { name: 'Email', exact: true }).fill(fixed);
     await page.getByRole('button', { name: 'Save and send again' }).scrollIntoViewIfNeeded();
-    await shot('10-correct-email');
+    await shot('10-correct-email', page, { keepScroll: true });
     await page.getByRole('button', { name: 'Save and send again' }).click();
     await visible(page.locator('.notice', { hasText: 'The failure of the old address was dismissed.' }));
     await expect.poll(property(fixed, 'jc_test_status'), WAIT).toBe('completed');
