@@ -246,7 +246,7 @@ export async function runBackfillKill(options: { seed: number; quick: boolean; e
       const queued = await queuedNow();
       if (!armed && queued >= invites.length / 2 && (await count(pool, (q) => q.where({ lease_owner: CHILD_ID }))) > 0) armed = true;
       if (queued >= (invites.length * 3) / 4) kill();
-      await sleep(5);
+      await sleep(10);
     }
     // Looked at before the exit is even reported: the killed backends may still hold their locks.
     const locksAfterKill = await advisoryLocks();
