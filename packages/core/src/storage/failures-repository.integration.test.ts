@@ -42,6 +42,17 @@ describeEachBackend('failures: invalid snapshots kept apart', (backend) => {
     expect((await listFailures(backend.db, orgId)).total).toBe(0);
   });
 
+  it('a correction under another email (the host fixed the address) takes the refused result off the list', async () => {
+    const orgId = uniqueOrgId();
+    await seedConnection(backend.db, orgId);
+    await insertSnapshot(backend.db, snapshotInput(orgId, { email: 'ann@example.con', inviteId: 'inv_ann', inviteUpdatedAt: at(1), failed: { code: 'HUBSPOT_INVALID_EMAIL', message: 'Email address ann@example.con is invalid' } }), at(2));
+    await recordInvalidSnapshot(backend.db, invalid(orgId, 'ann@example.con', 'inv_ann', 3), at(3));
+    expect((await listFailures(backend.db, orgId)).total).toBe(2);
+    expect(await supersedeInvalidSnapshots(backend.db, { orgId, email: 'ann@example.com', inviteId: 'inv_ann', upTo: at(10) })).toBe(2);
+    expect((await listFailures(backend.db, orgId)).total).toBe(0);
+    expect((await getOutboxRowByEmail(backend.db, orgId, 'ann@example.con'))?.status).toBe('dismissed');
+  });
+
   it('lists both kinds newest first with a cursor that pages across them, and refuses a forged cursor', async () => {
     const orgId = uniqueOrgId();
     await seedConnection(backend.db, orgId);

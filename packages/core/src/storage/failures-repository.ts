@@ -68,26 +68,42 @@ export async function recordInvalidSnapshot(db: Db, input: InvalidSnapshotInput,
   return rows[0] === undefined ? null : `${INVALID_ID_PREFIX}${String(rows[0].id)}`;
 }
 
-/** A valid snapshot of an invite supersedes its invalid versions up to that time (the host fixed it). */
+/**
+ * A valid snapshot of an invite supersedes its failures up to that time: the host fixed it. That
+ * covers its invalid versions, and a result HubSpot refused under another email (the host corrected
+ * the address: the refused row stays as history, dismissed, off the failures list).
+ */
 export async function supersedeInvalidSnapshots(db: Db, input: { orgId: string; email: string; inviteId: string; upTo: Date }): Promise<number> {
-  return execute(db, `DELETE FROM ${INVALID} WHERE org_id = ? AND email = ? AND invite_id = ? AND invite_updated_at <= ?`, [
-    input.orgId,
-    normalizeEmail(input.email),
-    input.inviteId,
-    input.upTo,
-  ]);
+  const email = normalizeEmail(input.email);
+  const invalid = await execute(db, `DELETE FROM ${INVALID} WHERE org_id = ? AND invite_id = ? AND invite_updated_at <= ?`, [input.orgId, input.inviteId, input.upTo]);
+  const refused = await execute(
+    db,
+    `UPDATE hubspot_outbox SET status = 'dismissed', updated_at = updated_at
+     WHERE org_id = ? AND invite_id = ? AND email <> ? AND status = 'failed' AND invite_updated_at <= ?`,
+    [input.orgId, input.inviteId, email, input.upTo],
+  );
+  return invalid + refused;
 }
 
 /** `supersedeInvalidSnapshots` for a page of valid snapshots, in one statement. */
 export async function supersedeInvalidSnapshotsMany(db: Db, items: ReadonlyArray<{ orgId: string; email: string; inviteId: string; upTo: Date }>): Promise<number> {
   if (items.length === 0) return 0;
-  return execute(
+  const bindings = [items.map((item) => item.orgId), items.map((item) => normalizeEmail(item.email)), items.map((item) => item.inviteId), items.map((item) => item.upTo.toISOString())] as unknown as Knex.RawBinding[];
+  const invalid = await execute(
     db,
     `DELETE FROM ${INVALID} AS i
      USING unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[]) AS v(org_id, email, invite_id, up_to)
-     WHERE i.org_id = v.org_id AND i.email = v.email AND i.invite_id = v.invite_id AND i.invite_updated_at <= v.up_to`,
-    [items.map((item) => item.orgId), items.map((item) => normalizeEmail(item.email)), items.map((item) => item.inviteId), items.map((item) => item.upTo.toISOString())] as unknown as Knex.RawBinding[],
+     WHERE i.org_id = v.org_id AND i.invite_id = v.invite_id AND i.invite_updated_at <= v.up_to`,
+    bindings,
   );
+  const refused = await execute(
+    db,
+    `UPDATE hubspot_outbox AS o SET status = 'dismissed'
+     FROM unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[]) AS v(org_id, email, invite_id, up_to)
+     WHERE o.org_id = v.org_id AND o.invite_id = v.invite_id AND o.email <> v.email AND o.status = 'failed' AND o.invite_updated_at <= v.up_to`,
+    bindings,
+  );
+  return invalid + refused;
 }
 
 interface FailureDbRow {
