@@ -59,7 +59,7 @@ export interface PortalSession {
   /** A valid access token (the token keeper refreshes ahead of expiry). */
   accessToken(): Promise<string>;
   /** After a 401: refresh now. Throws `MUST_RECONNECT` when HubSpot refuses the refresh. */
-  refreshAfterUnauthorized(): Promise<string>;
+  refreshAfterUnauthorized(refusedToken: string | null): Promise<string>;
   /**
    * Re-creates missing properties (a customer deleted one). Every chunk that meets the missing
    * property calls it; the session runs one bootstrap for all of them.
@@ -148,12 +148,17 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
       }
       for (const item of chunk) context.attempts.set(item.key, (context.attempts.get(item.key) ?? 0) + 1);
       let response: UpsertResponse;
+      let usedToken: string | null = null;
       try {
-        const token = await context.session.accessToken();
-        const result = await context.session.limiter.schedule(() => options.crm.batchUpsertContacts(token, chunk.map(toInput), { signal: context.signal }), context.signal);
+        // The token is taken when the slot is ours, right before the send: a batch that waited
+        // while another got a 401 then waits for that refresh instead of sending the refused token.
+        const result = await context.session.limiter.schedule(async () => {
+          usedToken = await context.session.accessToken();
+          return options.crm.batchUpsertContacts(usedToken, chunk.map(toInput), { signal: context.signal });
+        }, context.signal);
         response = result.data;
       } catch (error) {
-        const next = await handleFailure(context, chunk, error);
+        const next = await handleFailure(context, chunk, error, usedToken);
         if (next === 'again') continue;
         return;
       }
@@ -166,7 +171,7 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
    * Acts on what the retry policy decides about a failed batch call. 'again' = re-send the same
    * chunk now (after a refresh or a re-bootstrap, neither of which counts as an attempt).
    */
-  async function handleFailure(context: Context, chunk: DeliveryItem[], error: unknown): Promise<'again' | 'done'> {
+  async function handleFailure(context: Context, chunk: DeliveryItem[], error: unknown, usedToken: string | null = null): Promise<'again' | 'done'> {
     const refund = () => {
       for (const item of chunk) context.attempts.set(item.key, (context.attempts.get(item.key) ?? 1) - 1);
     };
@@ -191,7 +196,7 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
         // the hold gives it back).
         context.refreshed = true;
         try {
-          await context.session.refreshAfterUnauthorized();
+          await context.session.refreshAfterUnauthorized(usedToken);
         } catch (refreshError) {
           return handleFailure(context, chunk, refreshError).then(() => 'done' as const);
         }

@@ -85,10 +85,9 @@ export function createDrain(ctx: IntegrationContext, deps: DrainDeps) {
       portalId: connection.portalId,
       limiter: deps.limiters.forPortal(connection.portalId, connection.rateLimitMax),
       accessToken: () => deps.tokens.accessToken(orgId),
-      refreshAfterUnauthorized: async () => {
-        const current = await deps.tokens.accessToken(orgId).catch(() => null);
-        return deps.tokens.refresh(orgId, current);
-      },
+      // Refreshes unless the stored token already changed since the refused one (another batch
+      // or process refreshed meanwhile), and joins a refresh under way.
+      refreshAfterUnauthorized: async (refusedToken) => deps.tokens.refresh(orgId, refusedToken ?? (await deps.tokens.accessToken(orgId).catch(() => null))),
       rebootstrap: () => deps.bootstrap.shared(connection),
       claimForSend: async (keys) => new Set(await renewLeases(ctx.db, { ids: keys, workerId, until: new Date(ctx.clock.now() + leaseMs) })),
     };

@@ -71,6 +71,10 @@ export function createTokenKeeper(options: TokenKeeperOptions) {
   }
 
   async function accessToken(orgId: string): Promise<string> {
+    // A refresh under way (a send just got a 401): wait for its token rather than hand out the
+    // one HubSpot refused to a batch about to go out beside it.
+    const refreshing = inFlight.get(orgId);
+    if (refreshing) return refreshing;
     const cached = cache.get(orgId);
     if (cached && cached.freshUntil > options.clock.now()) return cached.token;
     const connection = await getConnection(options.db, orgId);
