@@ -145,9 +145,9 @@ export function createDemoApi(options: DemoApiOptions): Router {
 
   /**
    * Corrects an invite (an email HubSpot refused, a mistyped score). A completed invite's newer
-   * snapshot is queued in the same transaction and supersedes the older version's failure; when
-   * the email changed, the failures of the old address are dismissed: they belong to a contact that
-   * should never have existed.
+   * snapshot is queued in the same transaction; core then takes the older version's failures off
+   * the list, under the old address too (the kit supersedes an invite's failures when the host
+   * corrects it). `dismissed` counts the failures of this invite that the correction cleared.
    */
   api.patch('/invites/:id', async (req, res) => {
     const session = signedIn(req);
@@ -156,12 +156,10 @@ export function createDemoApi(options: DemoApiOptions): Router {
     const result = body.result
       ? { slug: body.result.slug, result: { dimensions: body.result.dimensions ?? [], ...(body.result.score !== undefined ? { score: body.result.score } : {}), ...(body.result.code !== undefined ? { code: body.result.code } : {}) } }
       : undefined;
+    const failuresOfInvite = async () => (await integration.failures(session.orgId, { limit: 200 })).items.filter((item) => item.inviteId === inviteId).length;
+    const before = await failuresOfInvite();
     const outcome = await correctInvite(db, integration, { orgId: session.orgId, inviteId, ...(body.email !== undefined ? { email: body.email } : {}), ...(result ? { result } : {}) });
-    let dismissed = 0;
-    if (outcome.previousEmail !== outcome.invite.email) {
-      const stale = (await integration.failures(session.orgId, { limit: 200 })).items.filter((item) => item.inviteId === inviteId && item.email !== outcome.invite.email.toLowerCase());
-      if (stale.length > 0) dismissed = (await integration.dismissFailures(session.orgId, stale.map((item) => item.id))).dismissed;
-    }
+    const dismissed = outcome.previousEmail !== outcome.invite.email ? Math.max(0, before - (await failuresOfInvite())) : 0;
     res.json({ invite: outcome.invite, hubspot: outcome.hubspot, dismissed });
   });
 
