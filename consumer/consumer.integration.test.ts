@@ -42,12 +42,12 @@ const HOSTS: Host[] = [
 const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const hostScript = path.join(import.meta.dirname, 'host.mjs');
 
-function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<{ stdout: string; ms: number }> {
+function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<{ stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     execFile(command, args, { cwd, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${command} ${args.join(' ')} in ${cwd} failed: ${error.message}\n${stdout}\n${stderr}`));
-      else resolve({ stdout, ms: Date.now() - started });
+      else resolve({ stdout, stderr, ms: Date.now() - started });
     });
   });
 }
@@ -103,9 +103,14 @@ describe('the packed packages in real hosts (npm, outside the workspace)', () =>
     expect(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')).not.toContain('@jobcannon/source');
 
     const config = host.database === 'postgres' ? { database: 'postgres', postgresUrl: POSTGRES_URL, databaseName: `jc_consumer_${randomBytes(6).toString('hex')}` } : { database: 'pglite' };
-    const { stdout, ms } = await run(process.execPath, ['host.mjs', JSON.stringify(config)], dir!, 2 * 60_000);
+    const { stdout, stderr, ms } = await run(process.execPath, ['host.mjs', JSON.stringify(config)], dir!, 2 * 60_000);
     console.log(`consumer: host ${host.name} ran in ${seconds(ms)}`);
-    const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
+    // A slow host run is worth seeing whole (what it waited for).
+    if (ms > 30_000) console.error(`consumer: host ${host.name} output:\n${stdout.slice(-4_000)}\n--- stderr ---\n${stderr.slice(-4_000)}`);
+    // The report is the host's last JSON line; anything a library printed after it is not ours.
+    const reportLine = stdout.trim().split('\n').reverse().find((line) => line.startsWith('{')) ?? '{}';
+    if (reportLine === '{}') console.error(`consumer: host ${host.name} printed no report:\n${stdout}`);
+    const report = JSON.parse(reportLine);
 
     expect(report.versions).toMatchObject({ express: host.expect.express, react: host.expect.react, reactDom: host.expect.react });
     for (const entry of Object.values(report.resolved as Record<string, string>)) {

@@ -89,8 +89,12 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
   };
   const connect = createConnectFlow(ctx, { oauth, cipher, tokens, bootstrap, nudge, onConnected });
   // Sync now: one org's due rows, in the background, whether or not the host pushes on enqueue.
+  const syncing = new Set<Promise<unknown>>();
   const drainOrg = (orgId: string) => {
-    drain({ orgId }).catch((error: unknown) => logger.warn('sync now: the drain failed', { orgId, message: (error as Error).message }));
+    const running: Promise<unknown> = drain({ orgId })
+      .catch((error: unknown) => logger.warn('sync now: the drain failed', { orgId, message: (error as Error).message }))
+      .finally(() => syncing.delete(running));
+    syncing.add(running);
   };
   const admin = createConnectionAdmin(ctx, { oauth, cipher, tokens, bootstrap, connectionState, nudge, backfillStatus: backfill.status, errorBudget: errorBudget.read, drainOrg });
   const health = createConnectionHealth(ctx, { oauth, cipher, tokens, connectionState });
@@ -142,6 +146,10 @@ export function createHubSpotIntegration(options: HubSpotIntegrationOptions): Hu
     async close() {
       shutdown.abort(new HubSpotKitError('SHUTTING_DOWN', 'integration closed'));
       await dispatcher.close();
+      // Work started in the background (setups after a connect, Sync now) ends with the shutdown
+      // signal; it is waited for, so nothing touches the host's database after close() returns.
+      await connect.close();
+      await Promise.allSettled([...syncing]);
       await backfill.close();
       await limiters.close();
       await errorBudget.close();

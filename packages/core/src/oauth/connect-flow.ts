@@ -80,6 +80,8 @@ export function createConnectFlow(
     onConnected?: (orgId: string, info: { firstConnect: boolean }) => void;
   },
 ) {
+  const settingUp = new Set<Promise<BootstrapReport>>();
+
   async function connectUrl({ orgId, userId, allowPortalChange, allowSharedPortal, browserNonce }: ConnectUrlOptions): Promise<string> {
     if (!orgId || !userId) throw new HubSpotKitError('BAD_REQUEST', 'connectUrl needs orgId and userId');
     if (typeof browserNonce !== 'string' || browserNonce.length < MIN_NONCE_LENGTH || browserNonce.length > MAX_NONCE_LENGTH) {
@@ -173,17 +175,26 @@ export function createConnectFlow(
     // The callback answers now; the property setup runs in the background with its progress on the
     // connection (the widget shows "Setting up HubSpot… n of 17"). Pushes that meet a property not
     // created yet join the same single-flight bootstrap, so nothing is lost meanwhile.
-    const setup = deps.bootstrap
+    const setup: Promise<BootstrapReport> = deps.bootstrap
       .run(connection, { trackSetup: true })
       .catch((error: unknown): BootstrapReport => {
         // Recorded as the connection's problem by the runner; the connection itself stands.
         ctx.logger.warn('bootstrap after connect failed', { orgId, message: (error as Error).message });
         return { ok: false, groupCreated: false, created: [], existing: [], missing: [], drift: [], checkedAt: ctx.now().toISOString() };
       })
-      .finally(() => deps.nudge());
+      .finally(() => {
+        deps.nudge();
+        settingUp.delete(setup);
+      });
+    settingUp.add(setup);
     deps.onConnected?.(orgId, { firstConnect: previous === null || !samePortal });
     return { orgId, userId, portal: { id: portalId, domain: info.hubDomain }, reconnected, setup };
   }
 
-  return { connectUrl, completeOAuth };
+  /** close(): the background setups end with the shutdown signal; wait for them to let go of the database. */
+  async function close(): Promise<void> {
+    await Promise.allSettled([...settingUp]);
+  }
+
+  return { connectUrl, completeOAuth, close };
 }
