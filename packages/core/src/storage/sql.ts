@@ -33,3 +33,11 @@ export function isRowId(value: string): boolean {
 export function placeholders(count: number): string {
   return Array.from({ length: count }, () => '?').join(', ');
 }
+
+/** Runs `work` in a transaction of its own, or in `db` when it already is one. */
+export async function inTransaction<T>(db: Db, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  // On single-connection PGlite the outer knex must not be used while a transaction is open, so
+  // everything inside goes through `trx`; an existing transaction is simply reused.
+  if (db.isTransaction) return work(db as Knex.Transaction);
+  return db.transaction(work);
+}
