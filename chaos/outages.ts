@@ -137,14 +137,8 @@ export function plannedInvites(workload: Workload, orgId: string): AssessmentInv
     .map((snapshot) => snapshot.invite);
 }
 
-/** What HubSpot and the kit hold for a side run's orgs, and what the rules say must be there. */
-export async function collectState(
-  integration: HubSpotIntegration,
-  emulator: Emulator,
-  workload: Workload,
-  offered: ReadonlyMap<string, OfferedSnapshot[]>,
-): Promise<{ expected: ExpectedEntry[]; contacts: ActualContact[]; failures: FailureRecord[] }> {
-  const orgs = workload.options.orgs;
+/** Every failure the kit lists for these orgs, all pages. */
+export async function collectFailures(integration: HubSpotIntegration, orgs: ReadonlyArray<{ orgId: string }>): Promise<FailureRecord[]> {
   const failures: FailureRecord[] = [];
   for (const org of orgs) {
     let cursor: string | null = null;
@@ -154,9 +148,26 @@ export async function collectState(
       cursor = page.nextCursor;
     } while (cursor !== null);
   }
-  const contacts: ActualContact[] = orgs.flatMap((org) =>
+  return failures;
+}
+
+/** Every contact the emulator holds in these orgs' portals. */
+export function collectContacts(emulator: Emulator, orgs: ReadonlyArray<{ hubId: number }>): ActualContact[] {
+  return orgs.flatMap((org) =>
     emulator.contacts(org.hubId).map((contact) => ({ hubId: org.hubId, email: contact.email ?? contact.properties.email ?? '', properties: contact.properties })),
   );
+}
+
+/** What HubSpot and the kit hold for a side run's orgs, and what the rules say must be there. */
+export async function collectState(
+  integration: HubSpotIntegration,
+  emulator: Emulator,
+  workload: Workload,
+  offered: ReadonlyMap<string, OfferedSnapshot[]>,
+): Promise<{ expected: ExpectedEntry[]; contacts: ActualContact[]; failures: FailureRecord[] }> {
+  const orgs = workload.options.orgs;
+  const failures = await collectFailures(integration, orgs);
+  const contacts = collectContacts(emulator, orgs);
   const expected: ExpectedEntry[] = [];
   for (const candidate of workload.candidates) {
     const entry = expectedEntry({

@@ -30,16 +30,14 @@ import {
   expectedEntry,
   summarizeErrors,
   verify,
-  type ActualContact,
   type ErrorSummary,
   type ExpectedEntry,
-  type FailureRecord,
   type LoggedRequest,
   type OfferedSnapshot,
   type PropertyDeletionWindow,
   type Verdict,
 } from './verify.js';
-import { runOutages, setupOf, type OutageFigures } from './outages.js';
+import { collectContacts, collectFailures, runOutages, setupOf, type OutageFigures } from './outages.js';
 import { runBackfillKill, type BackfillKillFigures } from './backfill-kill.js';
 import { runSharedPortal, type SharedPortalFigures } from './shared-portal.js';
 import { CANDIDATE_KINDS, buildWorkload, snapshotsAt, type Candidate, type CandidateKind, type OrgPortal, type PlannedSnapshot, type Stage } from './workload.js';
@@ -631,18 +629,8 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
 
     const unsettled = await unsettledRows();
     const leftWithDoomed = Number(((await db('hubspot_outbox').where({ lease_owner: 'doomed' }).count('* as n')) as Array<{ n: unknown }>)[0]?.n ?? 0);
-    const failures: FailureRecord[] = [];
-    for (const org of orgs) {
-      let cursor: string | null = null;
-      do {
-        const page = await main.failures(org.orgId, { limit: 200, cursor });
-        for (const item of page.items) failures.push({ orgId: org.orgId, email: item.email, inviteId: item.inviteId, code: item.code, details: item.details });
-        cursor = page.nextCursor;
-      } while (cursor !== null);
-    }
-    const contacts: ActualContact[] = orgs.flatMap((org) =>
-      emulator.contacts(org.hubId).map((contact) => ({ hubId: org.hubId, email: contact.email ?? contact.properties.email ?? '', properties: contact.properties })),
-    );
+    const failures = await collectFailures(main, orgs);
+    const contacts = collectContacts(emulator, orgs);
     const expected: ExpectedEntry[] = [];
     let neverOffered = 0;
     for (const candidate of workload.candidates) {
