@@ -66,6 +66,23 @@ describe('PostgreSQL portal budget', () => {
     expect((await b.take(portal + 1, { max: 5, count: 5, leaseMs: LEASE })).slots).toHaveLength(5);
   });
 
+  it('paces takes of every process a pace apart, and never holds an unpaced take back', async () => {
+    portal += 1;
+    const a = createPostgresPortalBudget(database.db);
+    const b = createPostgresPortalBudget(other);
+    const pace = 1_000;
+    const takes = await Promise.all([a, b, a, b].map((budget) => budget.take(portal, { max: 20, count: 5, leaseMs: LEASE, lookaheadMs: 2_500, paceMs: pace })));
+    const starts = takes.flatMap((take) => take.startsAt).sort((x, y) => x - y);
+    // Within a 2.5 s lookahead a 1 s pace allows three starts in all, whichever process takes.
+    expect(starts).toHaveLength(3);
+    for (let index = 1; index < starts.length; index += 1) expect(starts[index]! - starts[index - 1]!).toBeGreaterThanOrEqual(pace - 5);
+    const blocked = takes.find((take) => take.slots.length === 0);
+    expect(blocked?.waitMs).toBeGreaterThan(pace / 2);
+    const live = await b.take(portal, { max: 20, count: 2, leaseMs: LEASE });
+    expect(live.slots).toHaveLength(2);
+    expect(Math.max(...live.startsAt)).toBeLessThanOrEqual(Date.now() + 50);
+  });
+
   it('keeps at most `remaining` slots free when HubSpot says the window is nearly spent', async () => {
     portal += 1;
     const a = createPostgresPortalBudget(database.db);

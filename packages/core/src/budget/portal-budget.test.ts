@@ -108,6 +108,22 @@ describe('memory portal budget (fake clock)', () => {
     expect(ahead.startsAt).toEqual([clock.now() + 200]);
   });
 
+  it('paces a take: starts a pace apart, continuing from the previous paced take', async () => {
+    const clock = fakeClock();
+    const budget = createMemoryPortalBudget(clock);
+    const start = clock.now();
+    const first = await budget.take(1, { max: 10, count: 10, leaseMs: LEASE, lookaheadMs: 250, paceMs: 100 });
+    // Ten free slots, but only the starts within the lookahead: now, +100, +200.
+    expect(first.startsAt).toEqual([start, start + 100, start + 200]);
+    expect(first.waitMs).toBe(300);
+    // An unpaced (live) take is not held back by the pace.
+    const live = await budget.take(1, { max: 10, count: 1, leaseMs: LEASE });
+    expect(live.startsAt).toEqual([start]);
+    clock.advance(300);
+    const second = await budget.take(1, { max: 10, count: 2, leaseMs: LEASE, lookaheadMs: 0, paceMs: 100 });
+    expect(second.startsAt).toEqual([start + 300]);
+  });
+
   it('frees a window after the stated time of the answer, not after the (later) release', async () => {
     const clock = fakeClock();
     const budget = createMemoryPortalBudget(clock);

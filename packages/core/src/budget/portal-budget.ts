@@ -19,8 +19,14 @@ export interface PortalBudget {
    * not start before its `startsAt`. Each is held for `leaseMs` from then (a request that is never
    * answered frees its slot then). `waitMs`: when the next slot frees, as far as the store knows
    * now (0 = soon: another process is taking one right now).
+   *
+   * `paceMs` (backfill): the slots' requests start at least this far apart, continuing from the
+   * portal's previous paced start in any process. A backfill spread evenly over the window keeps
+   * slots freeing every `paceMs`, so a live request finds one soon; unpaced, the backfill would
+   * spend the window in a burst, and that burst would repeat every window (each slot frees a
+   * window after its own answer), leaving live results waiting seconds for the idle part.
    */
-  take(portalId: number, request: { max: number; count: number; leaseMs: number; lookaheadMs?: number }): Promise<TakeResult>;
+  take(portalId: number, request: TakeRequest): Promise<TakeResult>;
   /**
    * The slots' requests were answered (or never sent): each frees `afterMs` after `answeredAt`
    * (this process's `Date.now()` when the answer came; default: now). Stating the time of the
@@ -34,6 +40,14 @@ export interface PortalBudget {
    * slots may be free: the others free `afterMs` from now (by then HubSpot's window has moved on).
    */
   limitFree(portalId: number, max: number, remaining: number, afterMs: number): Promise<void>;
+}
+
+export interface TakeRequest {
+  max: number;
+  count: number;
+  leaseMs: number;
+  lookaheadMs?: number;
+  paceMs?: number;
 }
 
 export interface TakeResult {
@@ -58,6 +72,8 @@ export function createMemoryPortalBudget(clock: Clock = { now: () => Date.now() 
   const portals = new Map<number, Slot[]>();
   /** Per portal: no slot is handed out before this (a 429's pause). */
   const pausedUntil = new Map<number, number>();
+  /** Per portal: the earliest start of the next paced request. */
+  const pacedFrom = new Map<number, number>();
   let nextToken = 0;
 
   const slotsOf = (portalId: number, max: number): Slot[] => {
@@ -68,26 +84,36 @@ export function createMemoryPortalBudget(clock: Clock = { now: () => Date.now() 
   };
 
   return {
-    async take(portalId, { max, count, leaseMs, lookaheadMs = 0 }) {
+    async take(portalId, { max, count, leaseMs, lookaheadMs = 0, paceMs }) {
       const now = clock.now();
       const slots = slotsOf(portalId, max);
       const token = `m${(nextToken += 1)}`;
       const paused = pausedUntil.get(portalId) ?? Number.NEGATIVE_INFINITY;
       if (paused > now) return { slots: [], startsAt: [], token, waitMs: paused - now };
-      const free = slots
+      const candidates = slots
         .slice(0, max)
         .map((slot, index) => ({ slot, index, startsAt: Math.max(now, slot.freeAt) }))
         .filter(({ slot }) => slot.freeAt <= now + lookaheadMs)
         .sort((a, b) => a.slot.freeAt - b.slot.freeAt || a.index - b.index)
-        .slice(0, Math.max(0, count))
-        .sort((a, b) => a.index - b.index);
+        .slice(0, Math.max(0, count));
+      let pace = pacedFrom.get(portalId) ?? Number.NEGATIVE_INFINITY;
+      const free: typeof candidates = [];
+      for (const candidate of candidates) {
+        const startsAt = paceMs === undefined ? candidate.startsAt : Math.max(candidate.startsAt, pace);
+        if (startsAt > now + lookaheadMs) break;
+        free.push({ ...candidate, startsAt });
+        if (paceMs !== undefined) pace = startsAt + paceMs;
+      }
+      if (paceMs !== undefined) pacedFrom.set(portalId, pace);
       for (const { slot, startsAt } of free) {
         slot.freeAt = startsAt + leaseMs;
         slot.token = token;
       }
       const taken = new Set(free.map(({ index }) => index));
       const later = slots.slice(0, max).filter((_, index) => !taken.has(index));
-      const next = later.length === 0 ? now + leaseMs : Math.min(...later.map((slot) => slot.freeAt));
+      const nextSlot = later.length === 0 ? now + leaseMs : Math.min(...later.map((slot) => slot.freeAt));
+      const next = paceMs === undefined ? nextSlot : Math.max(nextSlot, pace);
+      free.sort((a, b) => a.index - b.index);
       return { slots: free.map(({ index }) => index), startsAt: free.map(({ startsAt }) => startsAt), token, waitMs: Math.max(0, next - now) };
     },
     async release(portalId, released, token, afterMs, answeredAt) {

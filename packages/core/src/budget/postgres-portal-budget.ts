@@ -8,6 +8,8 @@ import { createMemoryPortalBudget, type PortalBudget } from './portal-budget.js'
 const TABLE = 'hubspot_portal_budget_slots';
 /** The row whose `free_at` is the end of the portal's pause (after a 429): no slot is taken before it. */
 const PAUSE_SLOT = -1;
+/** The row whose `free_at` is the earliest start of the portal's next paced (backfill) request. */
+const PACE_SLOT = -2;
 
 /**
  * The portal budget shared by every process on one PostgreSQL database: each slot is a row, and
@@ -24,28 +26,53 @@ export function createPostgresPortalBudget(db: Knex): PortalBudget {
     const key = `${portalId}:${max}`;
     if (ensured.has(key)) return;
     // New slots are free at once: a larger max means HubSpot allows more in the same window.
-    await execute(db, `INSERT INTO ${TABLE} (portal_id, slot) SELECT ?, generate_series(0, ? - 1) ON CONFLICT DO NOTHING`, [portalId, max]);
+    await execute(db, `INSERT INTO ${TABLE} (portal_id, slot) SELECT ?::bigint, generate_series(0, ?::integer - 1) UNION ALL SELECT ?::bigint, ${PACE_SLOT} ON CONFLICT DO NOTHING`, [portalId, max, portalId]);
     ensured.add(key);
   }
 
   return {
-    async take(portalId, { max, count, leaseMs, lookaheadMs = 0 }) {
+    async take(portalId, { max, count, leaseMs, lookaheadMs = 0, paceMs }) {
       await ensureSlots(portalId, max);
       const token = randomUUID();
       const sentAt = Date.now();
+      const paced = paceMs !== undefined;
+      const lookahead = Math.max(0, lookaheadMs);
+      // Paced (backfill): the k-th slot taken starts at k × pace after the portal's last paced
+      // start, or when it frees if later; the running max keeps each start a pace after the one
+      // before it (the closed form of start(k) = max(free(k), start(k-1) + pace)). The pace row
+      // is locked, so paced takes of every process line up behind each other; slot rows are still
+      // taken with SKIP LOCKED, so an unpaced (live) take never waits for a paced one.
       const [row] = await queryRows<{ slots: number[] | null; starts: Array<string | number> | null; wait_ms: string | number | null; db_now: string | number }>(
         db,
-        `WITH free AS (
-           SELECT slot, greatest(free_at, clock_timestamp()) AS starts_at FROM ${TABLE}
+        `WITH pace AS (
+           SELECT free_at AS at FROM ${TABLE} WHERE portal_id = ? AND slot = ${PACE_SLOT} AND ?::boolean FOR UPDATE
+         ), candidates AS (
+           SELECT slot, greatest(free_at, clock_timestamp()) AS free_start FROM ${TABLE}
            WHERE portal_id = ? AND slot >= 0 AND slot < ? AND free_at <= clock_timestamp() + ? * interval '1 millisecond'
              AND NOT EXISTS (SELECT 1 FROM ${TABLE} p WHERE p.portal_id = ? AND p.slot = ${PAUSE_SLOT} AND p.free_at > clock_timestamp())
            ORDER BY free_at, slot
            LIMIT ?
            FOR UPDATE SKIP LOCKED
+         ), ranked AS (
+           SELECT slot, free_start, row_number() OVER (ORDER BY free_start, slot) - 1 AS k FROM candidates
+         ), scheduled AS (
+           SELECT slot, ${
+             paced
+               ? `k * ? * interval '1 millisecond' + greatest(
+                    coalesce((SELECT at FROM pace), '-infinity'::timestamptz),
+                    max(free_start - k * ? * interval '1 millisecond') OVER (ORDER BY free_start, slot ROWS UNBOUNDED PRECEDING))`
+               : 'free_start'
+           } AS starts_at FROM ranked
+         ), free AS (
+           SELECT slot, starts_at FROM scheduled WHERE starts_at <= clock_timestamp() + ? * interval '1 millisecond'
          ), taken AS (
            UPDATE ${TABLE} AS s SET free_at = free.starts_at + ? * interval '1 millisecond', token = ?
            FROM free WHERE s.portal_id = ? AND s.slot = free.slot
            RETURNING s.slot, free.starts_at
+         ), paced AS (
+           UPDATE ${TABLE} SET free_at = (SELECT max(starts_at) FROM taken) + ? * interval '1 millisecond'
+           WHERE portal_id = ? AND slot = ${PACE_SLOT} AND ?::boolean AND EXISTS (SELECT 1 FROM taken)
+           RETURNING free_at
          )
          SELECT
            (SELECT array_agg(slot ORDER BY slot) FROM taken) AS slots,
@@ -53,10 +80,30 @@ export function createPostgresPortalBudget(db: Knex): PortalBudget {
            (SELECT extract(epoch FROM greatest(
                 (SELECT min(free_at) FROM ${TABLE} WHERE portal_id = ? AND slot >= 0 AND slot < ? AND slot NOT IN (SELECT slot FROM taken)),
                 (SELECT free_at FROM ${TABLE} WHERE portal_id = ? AND slot = ${PAUSE_SLOT}),
+                coalesce((SELECT free_at FROM paced), (SELECT at FROM pace)),
                 clock_timestamp()
               ) - clock_timestamp()) * 1000) AS wait_ms,
            extract(epoch FROM clock_timestamp()) * 1000 AS db_now`,
-        [portalId, max, Math.max(0, lookaheadMs), portalId, Math.max(0, count), leaseMs, token, portalId, portalId, max, portalId],
+        [
+          portalId,
+          paced,
+          portalId,
+          max,
+          lookahead,
+          portalId,
+          Math.max(0, count),
+          ...(paced ? [paceMs, paceMs] : []),
+          lookahead,
+          leaseMs,
+          token,
+          portalId,
+          paceMs ?? 0,
+          portalId,
+          paced,
+          portalId,
+          max,
+          portalId,
+        ],
       );
       clock.sample(sentAt, Number(row?.db_now), Date.now());
       const waitMs = row?.wait_ms === null || row?.wait_ms === undefined ? leaseMs : Number(row.wait_ms);

@@ -2,11 +2,12 @@ import type { ErrorDetails, HubSpotKitErrorCode } from '../errors.js';
 import type { CrmApi, UpsertInput, UpsertResponse } from '../hubspot/crm-api.js';
 import { HubSpotCallError } from '../hubspot/hubspot-call-error.js';
 import type { Clock, Logger, Random, Sleep } from '../ports/ports.js';
+import type { RequestLane } from './portal-rate-limiter.js';
 import { DEFAULT_RETRY_POLICY, codeForFailure, decideRetry, detailsFromError, failureFromError, fullJitter, type RetryPolicyOptions } from '../retry/retry-policy.js';
 
 /** Where delivery queues its calls: the portal's rate limiter. */
 export interface RequestScheduler {
-  schedule<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  schedule<T>(task: () => Promise<T>, signal?: AbortSignal, lane?: RequestLane): Promise<T>;
 }
 
 /** HubSpot's hard cap on inputs per batch request. */
@@ -23,6 +24,8 @@ export interface DeliveryItem {
   attempts: number;
   /** When transient failures of this item began (epoch ms), for the retry horizon; null = none yet. */
   failingSince: number | null;
+  /** A past result (backfill): its batches wait behind live ones unless they carry a live item too. */
+  backfill?: boolean;
 }
 
 export interface DeliveryError {
@@ -117,7 +120,8 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
       if (previous) context.outcomes.set(previous.key, { key: previous.key, status: 'superseded', supersededBy: item.key, attempts: previous.attempts });
       latestByEmail.set(item.email, item);
     }
-    const distinct = [...latestByEmail.values()];
+    // Live items first: they fill the first batches, and backfill items ride along in the room left.
+    const distinct = [...latestByEmail.values()].sort((a, b) => Number(a.backfill ?? false) - Number(b.backfill ?? false));
     const chunks: DeliveryItem[][] = [];
     for (let index = 0; index < distinct.length; index += MAX_BATCH_SIZE) chunks.push(distinct.slice(index, index + MAX_BATCH_SIZE));
     await Promise.all(chunks.map((chunk) => pushChunk(context, chunk)));
@@ -152,10 +156,15 @@ export function createContactDelivery(options: ContactDeliveryOptions) {
       try {
         // The token is taken when the slot is ours, right before the send: a batch that waited
         // while another got a 401 then waits for that refresh instead of sending the refused token.
-        const result = await context.session.limiter.schedule(async () => {
-          usedToken = await context.session.accessToken();
-          return options.crm.batchUpsertContacts(usedToken, chunk.map(toInput), { signal: context.signal });
-        }, context.signal);
+        const lane = chunk.every((item) => item.backfill === true) ? 'backfill' : 'live';
+        const result = await context.session.limiter.schedule(
+          async () => {
+            usedToken = await context.session.accessToken();
+            return options.crm.batchUpsertContacts(usedToken, chunk.map(toInput), { signal: context.signal });
+          },
+          context.signal,
+          lane,
+        );
         response = result.data;
       } catch (error) {
         const next = await handleFailure(context, chunk, error, usedToken);

@@ -18,10 +18,12 @@ import type { OutcomeSettler } from './settle-outcomes.js';
 /** Rows one worker claims per round for one org: ten full batches. */
 const CLAIM_SIZE = 1_000;
 /**
- * Backfilled rows are claimed two batches at a time, and only when no live row is due: a result
- * completed during a backfill then waits behind at most a few requests at the portal's limiter.
+ * Backfilled rows are claimed five batches at a time when no live row is due: with two claims per
+ * org that keeps enough batches queued at the limiter for backfill to use every slot (they are
+ * paced there, so live batches overtake them), while the next claim, which takes live rows first,
+ * comes round every few batches.
  */
-const BACKFILL_CLAIM_SIZE = 200;
+const BACKFILL_CLAIM_SIZE = 500;
 /**
  * Claims in flight at once across all orgs. Each mostly waits on its portal's limiter or on
  * HubSpot, so many are cheap; every org has its own limiter, so a slow portal only slows itself.
@@ -69,7 +71,7 @@ export function createDrain(ctx: IntegrationContext, deps: DrainDeps) {
     for (const row of rows) {
       try {
         const properties = mapInviteToProperties(row.payload as AssessmentInvite, { resultUrlBase, mergePolicy, carriedTests: row.carried, contactNames });
-        items.push({ key: row.id, email: row.email, properties, attempts: row.attempts, failingSince: row.failingSince?.getTime() ?? null });
+        items.push({ key: row.id, email: row.email, properties, attempts: row.attempts, failingSince: row.failingSince?.getTime() ?? null, backfill: row.priority === 1 });
       } catch (error) {
         // Stored before validation got stricter (or by hand): kept with its reason, never sent.
         const message = error instanceof Error ? error.message : String(error);
@@ -112,12 +114,14 @@ export function createDrain(ctx: IntegrationContext, deps: DrainDeps) {
     /** One claim of one org; returns whether that org probably has more due rows. */
     const drainOnce = async (orgId: string): Promise<boolean> => {
       if (signal.aborted || budget <= 0) return false;
-      let rows = await claimDueRows(ctx.db, { workerId, now: ctx.now(), leaseMs, limit: Math.min(CLAIM_SIZE, budget), orgId, priority: 0 });
-      let claimSize = CLAIM_SIZE;
-      if (rows.length === 0) {
-        claimSize = BACKFILL_CLAIM_SIZE;
-        rows = await claimDueRows(ctx.db, { workerId, now: ctx.now(), leaseMs, limit: Math.min(BACKFILL_CLAIM_SIZE, budget), orgId, priority: 1 });
-      }
+      const live = await claimDueRows(ctx.db, { workerId, now: ctx.now(), leaseMs, limit: Math.min(CLAIM_SIZE, budget), orgId, priority: 0 });
+      // Backfilled rows fill the live rows' last batch (a request carries 100 inputs whether one of
+      // them is live or all are, and each counts the same against the portal's limit), or make a
+      // claim of their own when no live row is due.
+      const room = live.length === 0 ? BACKFILL_CLAIM_SIZE : (MAX_BATCH_SIZE - (live.length % MAX_BATCH_SIZE)) % MAX_BATCH_SIZE;
+      const wanted = Math.min(room, budget - live.length);
+      const backfill = wanted > 0 ? await claimDueRows(ctx.db, { workerId, now: ctx.now(), leaseMs, limit: wanted, orgId, priority: 1 }) : [];
+      const rows = [...live, ...backfill];
       if (rows.length === 0) return false;
       budget -= rows.length;
       let result: DrainResult;
@@ -132,7 +136,8 @@ export function createDrain(ctx: IntegrationContext, deps: DrainDeps) {
       addDrain(total, result);
       drainOptions.onBatch?.({ ...total });
       if (result.pushed + result.failed + result.retried > 0) progressed = true;
-      return rows.length === claimSize && !(result.held > 0 && result.pushed === 0);
+      const full = live.length === CLAIM_SIZE || (wanted > 0 && backfill.length === wanted);
+      return full && !(result.held > 0 && result.pushed === 0);
     };
 
     // Round-robin: an org that still has work goes to the back of the line after each claim, so

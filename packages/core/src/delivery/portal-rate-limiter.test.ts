@@ -42,6 +42,39 @@ describe('PortalRateLimiter', () => {
     expect(maxInWindow(arrivals, options.intervalMs)).toBeLessThanOrEqual(5);
   });
 
+  it('spreads backfill calls evenly over the window instead of spending it in a burst', async () => {
+    const limiter = new PortalRateLimiter(1, { ...options, maxRequests: 10 }, { logger: silentLogger });
+    const starts: number[] = [];
+    const start0 = Date.now();
+    const all = Promise.all(Array.from({ length: 10 }, () => limiter.schedule(async () => starts.push(Date.now() - start0), undefined, 'backfill')));
+    await vi.runAllTimersAsync();
+    await all;
+    // Ten slots free at once, but a pace of window / max: one start every 100 ms.
+    for (let index = 1; index < starts.length; index += 1) expect(starts[index]! - starts[index - 1]!).toBeGreaterThanOrEqual(100);
+    expect(starts.at(-1)).toBeLessThan(1_000);
+  });
+
+  it('serves a live call at once while backfill calls wait for their pace', async () => {
+    const limiter = new PortalRateLimiter(1, { ...options, maxRequests: 10, concurrency: 4 }, { logger: silentLogger });
+    const order: string[] = [];
+    const start0 = Date.now();
+    const backfill = Array.from({ length: 8 }, (_, index) => limiter.schedule(async () => order.push(`b${index}`), undefined, 'backfill'));
+    await vi.advanceTimersByTimeAsync(150);
+    let liveStartedAfter = -1;
+    const live = limiter.schedule(async () => {
+      liveStartedAfter = Date.now() - start0;
+      order.push('live');
+    });
+    await vi.advanceTimersByTimeAsync(20);
+    // Started within the tick it arrived in, ahead of six backfill calls still queued.
+    expect(liveStartedAfter).toBeGreaterThanOrEqual(150);
+    expect(liveStartedAfter).toBeLessThanOrEqual(170);
+    expect(order.indexOf('live')).toBeLessThan(3);
+    await vi.runAllTimersAsync();
+    await Promise.all([...backfill, live]);
+    expect(order).toHaveLength(9);
+  });
+
   it('keeps no more than `concurrency` calls in flight', async () => {
     const limiter = new PortalRateLimiter(1, { ...options, maxRequests: 100, concurrency: 3 }, { logger: silentLogger });
     let inFlight = 0;

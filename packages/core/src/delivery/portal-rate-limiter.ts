@@ -47,6 +47,14 @@ export interface PortalRateLimiterDeps {
   onBudget?: (portalId: number, inUse: number, max: number) => void;
 }
 
+/**
+ * `live`: results completed now (and the kit's own calls); `backfill`: past results. Live calls go
+ * first and take any free slot; backfill calls are paced over the window (see PortalBudget.take)
+ * and leave some of the concurrency to live ones, so a live result waits behind at most the next
+ * slot to free, never behind a backlog.
+ */
+export type RequestLane = 'live' | 'backfill';
+
 interface Waiter {
   resolve: (grant: Grant) => void;
   reject: (error: unknown) => void;
@@ -68,6 +76,8 @@ const LOOKAHEAD_MS = 500;
 const CONTENDED_RETRY_MS = 10;
 /** When the budget store fails (the database is unreachable): wait this long before asking again. */
 const STORE_RETRY_MS = 1_000;
+/** Calls of the concurrency only live ones may use: a live result never waits for backfill calls to answer. */
+const LIVE_CONCURRENCY_RESERVE = 2;
 
 /**
  * One portal's limiter in this process: a FIFO of calls, at most `concurrency` in flight, each
@@ -78,11 +88,13 @@ const STORE_RETRY_MS = 1_000;
  */
 export class PortalRateLimiter {
   private readonly budget: PortalBudget;
-  private readonly waiting: Waiter[] = [];
+  private readonly waiting: Record<RequestLane, Waiter[]> = { live: [], backfill: [] };
   private inFlight = 0;
   private taking = false;
   private closed = false;
   private wakeTimer: NodeJS.Timeout | undefined;
+  /** The lane the wake timer waits for: a live call arriving meanwhile need not wait for backfill's pace. */
+  private wakeLane: RequestLane = 'live';
   /** HubSpot's ceiling as last announced (or as configured until it speaks). */
   private announcedMax: number;
   private max: number;
@@ -107,15 +119,15 @@ export class PortalRateLimiter {
 
   /** Calls waiting for a slot plus those in flight. */
   get load(): number {
-    return this.waiting.length + this.inFlight;
+    return this.waiting.live.length + this.waiting.backfill.length + this.inFlight;
   }
 
   /**
    * Runs one HubSpot call when the portal's budget has a slot, and learns from its answer: the
    * rate-limit headers of a response (`{ headers }`) or of a failed call (HubSpotCallError).
    */
-  async schedule<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const grant = await this.acquire(signal);
+  async schedule<T>(task: () => Promise<T>, signal?: AbortSignal, lane: RequestLane = 'live'): Promise<T> {
+    const grant = await this.acquire(signal, lane);
     this.deps.onBudget?.(this.portalId, this.inFlight, this.max);
     let status: number | null = null;
     let headers: Record<string, string> = {};
@@ -177,24 +189,30 @@ export class PortalRateLimiter {
     this.closed = true;
     clearTimeout(this.wakeTimer);
     const error = Object.assign(new Error('The rate limiter was closed'), { name: 'AbortError' });
-    for (const waiter of this.waiting.splice(0)) this.settleWaiter(waiter, () => waiter.reject(error));
+    for (const waiter of [...this.waiting.live.splice(0), ...this.waiting.backfill.splice(0)]) this.settleWaiter(waiter, () => waiter.reject(error));
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private acquire(signal?: AbortSignal): Promise<Grant> {
+  private acquire(signal: AbortSignal | undefined, lane: RequestLane): Promise<Grant> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.closed) return Promise.reject(Object.assign(new Error('The rate limiter was closed'), { name: 'AbortError' }));
     return new Promise<Grant>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, signal };
+      const queue = this.waiting[lane];
       if (signal) {
         waiter.onAbort = () => {
-          const index = this.waiting.indexOf(waiter);
-          if (index >= 0) this.waiting.splice(index, 1);
+          const index = queue.indexOf(waiter);
+          if (index >= 0) queue.splice(index, 1);
           reject(signal.reason);
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      this.waiting.push(waiter);
+      queue.push(waiter);
+      if (lane === 'live' && this.wakeTimer !== undefined && this.wakeLane === 'backfill') {
+        // The timer waits for backfill's next paced start: a live call may have a slot now.
+        clearTimeout(this.wakeTimer);
+        this.wakeTimer = undefined;
+      }
       this.pump();
     });
   }
@@ -204,24 +222,31 @@ export class PortalRateLimiter {
     settle();
   }
 
-  /** Takes as many slots as there are waiting calls (up to the concurrency left) in one store call. */
+  /**
+   * Takes as many slots as there are waiting calls of one lane (up to the concurrency left) in one
+   * store call: live calls first, unpaced; backfill calls when no live one waits, paced.
+   */
   private pump(): void {
     if (this.taking || this.closed || this.wakeTimer !== undefined) return;
-    const want = Math.min(this.waiting.length, this.options.concurrency - this.inFlight);
+    const lane: RequestLane = this.waiting.live.length > 0 ? 'live' : 'backfill';
+    const queue = this.waiting[lane];
+    const concurrency = lane === 'live' ? this.options.concurrency : Math.max(1, this.options.concurrency - LIVE_CONCURRENCY_RESERVE);
+    const want = Math.min(queue.length, concurrency - this.inFlight);
     if (want <= 0) return;
     this.taking = true;
     const leaseMs = this.options.leaseMs + this.intervalMs + this.options.safetyMarginMs;
     // Over its daily error budget the portal uses a share of its window (see budget/error-budget.ts).
     const share = this.deps.share?.(this.portalId) ?? 1;
     const max = share >= 1 ? this.max : Math.max(1, Math.floor(this.max * share));
-    const take = this.budget.take(this.portalId, { max, count: want, leaseMs, lookaheadMs: LOOKAHEAD_MS });
+    const paceMs = lane === 'backfill' ? this.intervalMs / max : undefined;
+    const take = this.budget.take(this.portalId, { max, count: want, leaseMs, lookaheadMs: LOOKAHEAD_MS, paceMs });
     this.track(take);
     take.then(
       ({ slots, startsAt, token, waitMs }) => {
         this.taking = false;
         const unused: number[] = [];
         slots.forEach((slot, index) => {
-          const waiter = this.waiting.shift();
+          const waiter = queue.shift();
           if (!waiter || this.closed) {
             unused.push(slot);
             return;
@@ -245,11 +270,14 @@ export class PortalRateLimiter {
         });
         // Taken for calls that were cancelled meanwhile: never sent, so free at once.
         if (unused.length > 0) this.track(this.budget.release(this.portalId, unused, token, 0));
-        if (slots.length < want && this.waiting.length > 0) {
-          // The window is full: come back when the store says the next slot frees. A slot held by
-          // a call in flight frees a window after its answer at the earliest, so never wait longer.
+        // A live call that arrived during a backfill take is served now, not after backfill's wait.
+        const liveArrived = lane === 'backfill' && this.waiting.live.length > 0;
+        if (slots.length < want && queue.length > 0 && !liveArrived) {
+          // The window is full (or backfill's next paced start is ahead): come back when the store
+          // says the next slot frees. A slot held by a call in flight frees a window after its
+          // answer at the earliest, so never wait longer.
           const window = this.intervalMs + this.options.safetyMarginMs;
-          this.wake(waitMs > LOOKAHEAD_MS ? Math.min(waitMs, window) - LOOKAHEAD_MS + 1 : CONTENDED_RETRY_MS + Math.random() * CONTENDED_RETRY_MS);
+          this.wake(waitMs > LOOKAHEAD_MS ? Math.min(waitMs, window) - LOOKAHEAD_MS + 1 : CONTENDED_RETRY_MS + Math.random() * CONTENDED_RETRY_MS, lane);
         } else {
           this.pump();
         }
@@ -258,13 +286,14 @@ export class PortalRateLimiter {
         this.taking = false;
         if (this.closed) return;
         this.deps.logger.warn('hubspot rate limit: could not take from the portal budget; retrying', { portalId: this.portalId, message: (error as Error).message });
-        this.wake(STORE_RETRY_MS);
+        this.wake(STORE_RETRY_MS, 'live');
       },
     );
   }
 
-  private wake(ms: number): void {
+  private wake(ms: number, lane: RequestLane): void {
     clearTimeout(this.wakeTimer);
+    this.wakeLane = lane;
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = undefined;
       this.pump();
