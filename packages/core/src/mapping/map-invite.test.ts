@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HubSpotKitError } from '../errors.js';
 import type { AssessmentInvite, AssignedTestStatus, TestSlug } from './assessment-invite.js';
-import { mapInviteToProperties, normalizeEmail } from './map-invite.js';
+import { formatNumber, mapInviteToProperties, normalizeEmail } from './map-invite.js';
 import { PROPERTY_DEFINITIONS, PROPERTY_GROUP, PROPERTY_NAMES } from './property-definitions.js';
 
 const resultUrlBase = 'https://app.jobcannon.io';
@@ -97,6 +97,28 @@ describe('property definitions', () => {
 describe('normalizeEmail', () => {
   it('trims and lower-cases', () => {
     expect(normalizeEmail('  Ada.Lovelace@Example.COM \n')).toBe('ada.lovelace@example.com');
+  });
+});
+
+describe('formatNumber', () => {
+  /** The definition: integers as they are, the rest rounded to hundredths, printed as String prints them. */
+  const reference = (value: number) => {
+    if (Number.isInteger(value)) return String(value);
+    const rounded = Math.round(value * 100) / 100;
+    return String(Object.is(rounded, -0) ? 0 : rounded);
+  };
+
+  it('prints every hundredth up to 10,000 as String prints it', () => {
+    for (let hundredths = 0; hundredths <= 1_000_000; hundredths += 1) {
+      const value = hundredths / 100;
+      if (formatNumber(value) !== reference(value)) expect(formatNumber(value)).toBe(reference(value));
+    }
+  });
+
+  it('rounds to two decimals, without float noise or a negative zero', () => {
+    const values = [41.256, 5.005, 0.005, 0.004, 99.995, 99.994, 44.75, 70.5, 0.1 + 0.2, 100 - 55.1, 1e-7, -0.001, -0, -12.345, 10_000.005, 123_456.789, 1e21 + 0.5];
+    for (const value of values) expect(formatNumber(value)).toBe(reference(value));
+    expect([41.256, 5.005, 0.004, 99.995, 0.1 + 0.2, 100 - 55.1, -0.001].map(formatNumber)).toEqual(['41.26', '5.01', '0', '100', '0.3', '44.9', '0']);
   });
 });
 
