@@ -5,6 +5,7 @@ import type { DrainOptions, DrainResult } from '../integration/types.js';
 import type { AssessmentInvite } from '../mapping/assessment-invite.js';
 import { mapInviteToProperties } from '../mapping/map-invite.js';
 import type { TokenKeeper } from '../oauth/token-keeper.js';
+import { retryOnDatabaseConflict } from '../retry/database-conflict.js';
 import { getConnection } from '../storage/connections-repository.js';
 import { claimDueRows, listDueOrgIds, markFailed, releaseLease, renewLeases } from '../storage/outbox-repository.js';
 import type { OutboxRow } from '../storage/rows.js';
@@ -91,7 +92,8 @@ export function createDrain(ctx: IntegrationContext, deps: DrainDeps) {
       // or process refreshed meanwhile), and joins a refresh under way.
       refreshAfterUnauthorized: async (refusedToken) => deps.tokens.refresh(orgId, refusedToken ?? (await deps.tokens.accessToken(orgId).catch(() => null))),
       rebootstrap: () => deps.bootstrap.shared(connection),
-      claimForSend: async (keys) => new Set(await renewLeases(ctx.db, { ids: keys, workerId, until: new Date(ctx.clock.now() + leaseMs) })),
+      // A host transaction holding some of these rows can make this the deadlock victim: renew again.
+      claimForSend: async (keys) => new Set(await retryOnDatabaseConflict(ctx, 'renewing leases before a send', () => renewLeases(ctx.db, { ids: keys, workerId, until: new Date(ctx.clock.now() + leaseMs) }))),
     };
     const outcomes = await deps.delivery.deliver(session, items, signal);
     await deps.settle(orgId, outcomes, rowsById, result);

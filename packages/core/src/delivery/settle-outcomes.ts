@@ -3,6 +3,7 @@ import { PROBLEMS_A_PUSH_DOES_NOT_CLEAR, type ConnectionProblem, type Connection
 import type { IntegrationContext } from '../integration/integration-context.js';
 import type { DrainResult } from '../integration/types.js';
 import type { KitMetrics } from '../metrics/kit-metrics.js';
+import { retryOnDatabaseConflict } from '../retry/database-conflict.js';
 import { getConnection, updateConnection } from '../storage/connections-repository.js';
 import { deferRows, markFailed, markManyPushed, releaseLease, reschedule, scheduleReadBack } from '../storage/outbox-repository.js';
 import type { OutboxRow } from '../storage/rows.js';
@@ -85,7 +86,8 @@ export function createOutcomeSettler(ctx: IntegrationContext, deps: { connection
       }
     }
 
-    await ctx.db.transaction(async (trx) => {
+    // One transaction: a deadlock against a host's transaction rolls all of it back, so it runs again whole.
+    await retryOnDatabaseConflict(ctx, 'settling a claim', () => ctx.db.transaction(async (trx) => {
       for (const write of writes) await write(trx);
       if (pushed.length > 0) await markManyPushed(trx, { workerId, now: at, rows: pushed });
       if (releasedNow.length > 0) await releaseLease(trx, { ids: releasedNow, workerId });
@@ -94,7 +96,7 @@ export function createOutcomeSettler(ctx: IntegrationContext, deps: { connection
       // A request that timed out may still be applied by HubSpot after a newer one: read these
       // contacts back once that can no longer happen (see read-back.ts).
       if (uncertain.length > 0) await scheduleReadBack(trx, uncertain, new Date(at.getTime() + ctx.settings.readBackAfterMs));
-    });
+    }));
     // Counted once committed: a rolled-back settle is claimed and delivered again.
     deps.metrics?.recordOutcomes(outcomes);
 

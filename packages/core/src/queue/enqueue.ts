@@ -7,7 +7,7 @@ import { mapInviteToProperties, normalizeEmail } from '../mapping/map-invite.js'
 import { listConnectedOrgIds } from '../storage/connections-repository.js';
 import { recordInvalidSnapshot, supersedeInvalidSnapshots, supersedeInvalidSnapshotsMany } from '../storage/failures-repository.js';
 import { upsertSnapshot, upsertSnapshots } from '../storage/outbox-repository.js';
-import { decideRetry, failureFromError } from '../retry/retry-policy.js';
+import { retryOnDatabaseConflict } from '../retry/database-conflict.js';
 
 /**
  * Putting results in the outbox: one invite (the host's transactional outbox call), and the nightly
@@ -127,18 +127,8 @@ export function createEnqueue(ctx: IntegrationContext, deps: { nudge: () => void
    * the host's transaction the error is the host's: that transaction is aborted and cannot retry.
    */
   async function writePage(target: Knex | Knex.Transaction, snapshots: Parameters<typeof upsertSnapshots>[1], options: { priority?: 0 | 1; trx?: Knex.Transaction }) {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await upsertSnapshots(target, snapshots, ctx.now(), { policy: ctx.settings.mergePolicy, priority: options.priority ?? 0 });
-      } catch (error) {
-        const failure = options.trx ? null : failureFromError(error, ctx.clock.now());
-        if (failure?.kind !== 'database-conflict') throw error;
-        const step = decideRetry(failure, { attempt, maxWaitMs: 1_000, refreshed: true, rebootstrapped: true, queued: false, failingSince: null, now: ctx.clock.now(), random: ctx.random }, ctx.settings.retryPolicy);
-        if (step.action !== 'retry-now') throw error;
-        ctx.logger.warn('a page of enqueues met a database conflict; writing it again', { attempt, delayMs: step.delayMs });
-        await ctx.sleep(step.delayMs, ctx.shutdown);
-      }
-    }
+    const write = () => upsertSnapshots(target, snapshots, ctx.now(), { policy: ctx.settings.mergePolicy, priority: options.priority ?? 0 });
+    return options.trx ? write() : retryOnDatabaseConflict(ctx, 'a page of enqueues', write);
   }
 
   async function sweepPartials(source: InProgressInviteSource, sweepOptions: SweepPartialsOptions = {}): Promise<SweepPartialsResult> {
