@@ -46,7 +46,7 @@ export interface OutageFigures {
     maxTokenCallsPerMinute: number;
     /** Upserts answered 401 (sent with a token HubSpot no longer took) during the outage. */
     upserts401: number;
-    /** Of those, upserts sent after HubSpot's first 401 had been answered (the kit knew the token was dead). */
+    /** Of those, upserts sent after the kit acted on HubSpot's first 401 (its refresh reached the token endpoint): it knew the token was dead. */
     upserts401Knowingly: number;
     upsertsDuringOutage: number;
     lastErrorCode: string | null;
@@ -332,11 +332,15 @@ export async function runOutages(options: OutagesOptions): Promise<OutagesResult
     });
     const tokenCalls = routeCount('oauth.token') - tokenCallsBefore;
     const upserts401 = statusCount('contacts.batchUpsert', tokenOrg.hubId, '401') - upserts401Before;
-    // The upserts in flight when HubSpot first answered 401 could not have known; any sent after
-    // that answer went out with a token the kit had been told was dead (real time, request log).
+    // An upsert sent while HubSpot's first 401 was still on its way back could not have known (a
+    // parallel batch, a millisecond later); once the kit has acted on that 401 (its first refresh
+    // reached the token endpoint), any upsert sent went out with a token it knew was dead. Real
+    // time, from the request log: a request's start is its answer's time minus its duration.
+    const started = (entry: { at: string; durationMs: number }) => Date.parse(entry.at) - entry.durationMs;
     const refused = emulator.requests({ hubId: tokenOrg.hubId, route: 'contacts.batchUpsert' }).filter((entry) => entry.status === 401);
     const firstRefusalAt = Math.min(...refused.map((entry) => Date.parse(entry.at)));
-    const upserts401Knowingly = refused.filter((entry) => Date.parse(entry.at) - entry.durationMs > firstRefusalAt).length;
+    const refreshStartedAt = Math.min(...emulator.requests({ route: 'oauth.token' }).map(started).filter((at) => at >= firstRefusalAt));
+    const upserts401Knowingly = refused.filter((entry) => started(entry) > refreshStartedAt).length;
     const tokenUpserts = routeCount('contacts.batchUpsert', tokenOrg.hubId) - tokenUpsertsBefore;
     const waitingAtEnd = await unsettledOf(tokenOrg.orgId);
     if (tokenFault.id !== undefined) emulator.removeFault(tokenFault.id);
@@ -348,7 +352,7 @@ export async function runOutages(options: OutagesOptions): Promise<OutagesResult
     check(
       '10-minute token-endpoint outage',
       maxPerMinute <= 5 && tokenCalls > 0 && upserts401Knowingly === 0 && lastErrorCode === 'TOKEN_REFRESH_FAILED' && waitingAtEnd > 0 && tokenFailed === 0 && tokenSettled,
-      `${tokenCalls} token calls in 10 simulated minutes, at most ${maxPerMinute} in one minute (<= 5); ${upserts401} of ${tokenUpserts} upserts answered 401, ${upserts401Knowingly} of them sent after HubSpot's first 401 (0: none sent once the token was known bad); lastError ${lastErrorCode}; ${waitingAtEnd} rows waiting, ${tokenFailed} failed; delivered ${tokenRecovery} simulated minutes after recovery: ${tokenSettled}`,
+      `${tokenCalls} token calls in 10 simulated minutes, at most ${maxPerMinute} in one minute (<= 5); ${upserts401} of ${tokenUpserts} upserts answered 401, ${upserts401Knowingly} of them sent after the kit's refresh for the first 401 (0: none sent once the token was known bad); lastError ${lastErrorCode}; ${waitingAtEnd} rows waiting, ${tokenFailed} failed; delivered ${tokenRecovery} simulated minutes after recovery: ${tokenSettled}`,
     );
 
     // ---- 3. a newer invalid invite after a held valid one, while the org must reconnect ----

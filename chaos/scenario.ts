@@ -593,7 +593,9 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
     const sweepErrors: string[] = [];
     const settledSweep = (run: Promise<RunSummary>) =>
       run.catch((error: unknown): RunSummary => {
-        sweepErrors.push((error as Error).message.split('\n').pop()!.slice(0, 200));
+        // The end of the message names the cause (pg puts the statement first, its error last).
+        const { message, code } = error as Error & { code?: string };
+        sweepErrors.push(`${code ? `[${code}] ` : ''}…${message.split('\n').pop()!.slice(-200)}`);
         return { job: 'partial', ran: true, pushed: 0, failed: 0, held: 0, retried: 0, seen: -1 } as RunSummary;
       });
     const sweepA = settledSweep(sweeps[0]!.runNow('partial'));
