@@ -239,7 +239,10 @@ export class PortalRateLimiter {
     const share = this.deps.share?.(this.portalId) ?? 1;
     const max = share >= 1 ? this.max : Math.max(1, Math.floor(this.max * share));
     const paceMs = lane === 'backfill' ? this.intervalMs / max : undefined;
-    const take = this.budget.take(this.portalId, { max, count: want, leaseMs, lookaheadMs: LOOKAHEAD_MS, paceMs });
+    // Backfill looks only two paces ahead: a slot it takes ahead is one a live call arriving
+    // meanwhile cannot have, so a long lookahead would make every live call wait for it.
+    const lookaheadMs = paceMs === undefined ? LOOKAHEAD_MS : Math.min(LOOKAHEAD_MS, 2 * paceMs);
+    const take = this.budget.take(this.portalId, { max, count: want, leaseMs, lookaheadMs, paceMs });
     this.track(take);
     take.then(
       ({ slots, startsAt, token, waitMs }) => {
@@ -277,7 +280,7 @@ export class PortalRateLimiter {
           // says the next slot frees. A slot held by a call in flight frees a window after its
           // answer at the earliest, so never wait longer.
           const window = this.intervalMs + this.options.safetyMarginMs;
-          this.wake(waitMs > LOOKAHEAD_MS ? Math.min(waitMs, window) - LOOKAHEAD_MS + 1 : CONTENDED_RETRY_MS + Math.random() * CONTENDED_RETRY_MS, lane);
+          this.wake(waitMs > lookaheadMs ? Math.min(waitMs, window) - lookaheadMs + 1 : CONTENDED_RETRY_MS + Math.random() * CONTENDED_RETRY_MS, lane);
         } else {
           this.pump();
         }
