@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { at, insertSnapshot, seedConnection, snapshotInput, uniqueOrgId } from '../test-support/storage-fixtures.js';
 import { describeEachBackend } from '../test-support/test-databases.js';
-import { dismissFailures, listFailures, MAX_FAILURE_IDS_PER_CALL, recordInvalidSnapshot, retryFailedRows, supersedeInvalidSnapshots } from './failures-repository.js';
+import { dismissFailures, listFailures, MAX_FAILURE_IDS_PER_CALL, recordInvalidSnapshot, retryFailedRows, supersedeInvalidSnapshots, supersedeInvalidSnapshotsMany } from './failures-repository.js';
 import { countQueue, getOutboxRowByEmail } from './outbox-repository.js';
 
 const invalid = (orgId: string, email: string, inviteId: string, seconds: number) => ({
@@ -50,6 +50,24 @@ describeEachBackend('failures: invalid snapshots kept apart', (backend) => {
     expect((await listFailures(backend.db, orgId)).total).toBe(2);
     expect(await supersedeInvalidSnapshots(backend.db, { orgId, email: 'ann@example.com', inviteId: 'inv_ann', upTo: at(10) })).toBe(2);
     expect((await listFailures(backend.db, orgId)).total).toBe(0);
+    expect((await getOutboxRowByEmail(backend.db, orgId, 'ann@example.con'))?.status).toBe('dismissed');
+  });
+
+  it('a page of valid snapshots supersedes what each one corrects, and only up to its own time', async () => {
+    const orgId = uniqueOrgId();
+    await seedConnection(backend.db, orgId);
+    await insertSnapshot(backend.db, snapshotInput(orgId, { email: 'ann@example.con', inviteId: 'inv_ann', inviteUpdatedAt: at(1), failed: { code: 'HUBSPOT_INVALID_EMAIL', message: 'Email address ann@example.con is invalid' } }), at(2));
+    await recordInvalidSnapshot(backend.db, invalid(orgId, 'ann@example.con', 'inv_ann', 3), at(3));
+    await recordInvalidSnapshot(backend.db, invalid(orgId, 'bo@example.com', 'inv_bo', 20), at(20));
+    await recordInvalidSnapshot(backend.db, invalid(uniqueOrgId(), 'ann@example.con', 'inv_ann', 3), at(3));
+    const superseded = await supersedeInvalidSnapshotsMany(backend.db, [
+      { orgId, email: ' Ann@Example.com ', inviteId: 'inv_ann', upTo: at(10) },
+      // Older than bo's invalid version: that one stays a failure.
+      { orgId, email: 'bo@example.com', inviteId: 'inv_bo', upTo: at(15) },
+      { orgId, email: 'cy@example.com', inviteId: 'inv_cy', upTo: at(15) },
+    ]);
+    expect(superseded).toBe(2);
+    expect((await listFailures(backend.db, orgId)).items).toEqual([expect.objectContaining({ inviteId: 'inv_bo' })]);
     expect((await getOutboxRowByEmail(backend.db, orgId, 'ann@example.con'))?.status).toBe('dismissed');
   });
 

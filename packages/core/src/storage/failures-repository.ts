@@ -7,8 +7,7 @@ import { ERROR_CODES, HubSpotKitError, type ErrorDetails, type HubSpotKitErrorCo
 import type { FailureItem, FailurePage } from '../integration/types.js';
 import { normalizeEmail } from '../mapping/map-invite.js';
 import { sanitizeErrorDetails, sanitizeErrorMessage, toCount, toDate, toErrorCodeOrInternal } from './rows.js';
-import type { Knex } from 'knex';
-import { execute, isRowId, placeholders, queryRows, type Db } from './sql.js';
+import { execute, isRowId, placeholders, queryRows, recordsParam, type Db } from './sql.js';
 
 const INVALID = 'hubspot_invalid_snapshots';
 /** Failure ids of invalid snapshots carry this prefix; outbox failures are the bare row id. */
@@ -88,20 +87,20 @@ export async function supersedeInvalidSnapshots(db: Db, input: { orgId: string; 
 /** `supersedeInvalidSnapshots` for a page of valid snapshots, in one statement. */
 export async function supersedeInvalidSnapshotsMany(db: Db, items: ReadonlyArray<{ orgId: string; email: string; inviteId: string; upTo: Date }>): Promise<number> {
   if (items.length === 0) return 0;
-  const bindings = [items.map((item) => item.orgId), items.map((item) => normalizeEmail(item.email)), items.map((item) => item.inviteId), items.map((item) => item.upTo.toISOString())] as unknown as Knex.RawBinding[];
+  const rows = recordsParam(items.map((item) => ({ org_id: item.orgId, email: normalizeEmail(item.email), invite_id: item.inviteId, up_to: item.upTo.toISOString() })));
   const invalid = await execute(
     db,
     `DELETE FROM ${INVALID} AS i
-     USING unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[]) AS v(org_id, email, invite_id, up_to)
+     USING jsonb_to_recordset(CAST(? AS jsonb)) AS v(org_id text, email text, invite_id text, up_to timestamptz)
      WHERE i.org_id = v.org_id AND i.invite_id = v.invite_id AND i.invite_updated_at <= v.up_to`,
-    bindings,
+    [rows],
   );
   const refused = await execute(
     db,
     `UPDATE hubspot_outbox AS o SET status = 'dismissed'
-     FROM unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[]) AS v(org_id, email, invite_id, up_to)
+     FROM jsonb_to_recordset(CAST(? AS jsonb)) AS v(org_id text, email text, invite_id text, up_to timestamptz)
      WHERE o.org_id = v.org_id AND o.invite_id = v.invite_id AND o.email <> v.email AND o.status = 'failed' AND o.invite_updated_at <= v.up_to`,
-    bindings,
+    [rows],
   );
   return invalid + refused;
 }

