@@ -1,7 +1,9 @@
 // Shared set-up for the delivery benches: a throwaway PostgreSQL database, the integration wired to
 // a (child-process) emulator the way a host wires it to HubSpot, OAuth connects, bulk enqueue, and a
 // few measuring helpers.
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_APP } from '@jobcannon/hubspot-emulator';
 import { createHubSpotIntegration, type AssessmentInvite, type HubSpotIntegration, type HubSpotIntegrationOptions } from '@jobcannon/hubspot-core';
 import {
@@ -12,6 +14,7 @@ import {
   createPostgresTestDatabase,
   type PostgresTestDatabase,
 } from '@jobcannon/hubspot-core/test-support';
+import type { FreshProcessReply, FreshProcessTask } from './fresh-process-child.js';
 import type { RemoteEmulator } from './remote-emulator.js';
 
 export interface Kit {
@@ -144,6 +147,28 @@ export function sampleRss(everyMs = 50): { stop(): number } {
       return Math.max(peak, process.memoryUsage.rss());
     },
   };
+}
+
+const freshProcessChild = fileURLToPath(new URL('./fresh-process-child.ts', import.meta.url));
+
+/**
+ * Calls `exportName(...args)` of the module at `moduleUrl` (a file URL) in a new child process with
+ * this process's loader flags, and resolves with its (JSON) result. For figures about the memory of
+ * the process doing the work: a peak RSS measured in the bench process depends on what ran there
+ * before (V8 lets a heap that others left big fill with more garbage before it collects).
+ */
+export function inFreshProcess<T>(moduleUrl: string, exportName: string, args: unknown[] = []): Promise<T> {
+  const task: FreshProcessTask = { module: moduleUrl, exportName, args };
+  const child = fork(freshProcessChild, [JSON.stringify(task)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise<T>((resolve, reject) => {
+    let reply: FreshProcessReply | undefined;
+    child.once('message', (message: FreshProcessReply) => (reply = message));
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (reply?.ok) resolve(reply.value as T);
+      else reject(new Error(reply ? `${exportName} in a fresh process failed: ${reply.error}` : `the process running ${exportName} exited (code ${code}, signal ${signal}) without a result`));
+    });
+  });
 }
 
 const CLOCK_TICKS_PER_SECOND = 100;
