@@ -34,8 +34,8 @@ describe('retryOnDatabaseConflict', () => {
       await integration.enqueue(completedInvite('org-deadlock', 1));
       await integration.enqueue(completedInvite('org-deadlock', 2));
       const claimed = await claimDueRows(database.db, { workerId: 'worker-a', now: new Date(), leaseMs: 60_000, limit: 10 });
-      const [first, second] = claimed.map((row) => row.id).sort((a, b) => Number(a) - Number(b));
-      expect(first && second).toBeTruthy();
+      expect(claimed).toHaveLength(2);
+      const [first, second] = claimed.map((row) => row.id).sort((a, b) => Number(a) - Number(b)) as [string, string];
       const warnings: string[] = [];
       let renewal: Promise<string[]> = Promise.resolve([]);
       // The host's transaction locks the second row, the renewal locks the first and waits for the
@@ -46,7 +46,7 @@ describe('retryOnDatabaseConflict', () => {
         // even on a loaded machine.
         await trx.raw(`SET LOCAL deadlock_timeout = '20s'`);
         await trx.raw('UPDATE hubspot_outbox SET updated_at = now() WHERE id = ?', [second]);
-        renewal = retryOnDatabaseConflict(context(warnings), 'renewing leases', () => renewLeases(database.db, { ids: [first!, second!], workerId: 'worker-a', until: new Date(Date.now() + 60_000) }));
+        renewal = retryOnDatabaseConflict(context(warnings), 'renewing leases', () => renewLeases(database.db, { ids: [first, second], workerId: 'worker-a', until: new Date(Date.now() + 60_000) }));
         for (let waited = 0; waited < 100; waited += 1) {
           const { rows } = (await trx.raw(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as { rows: Array<{ n: number }> };
           if (rows[0]!.n > 0) break;
