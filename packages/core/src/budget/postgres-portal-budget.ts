@@ -48,7 +48,7 @@ export function createPostgresPortalBudget(db: Knex): PortalBudget {
            SELECT free_at AS at FROM ${TABLE} WHERE portal_id = ? AND slot = ${PACE_SLOT} AND ?::boolean FOR UPDATE
          ), candidates AS (
            SELECT slot, greatest(free_at, clock_timestamp()) AS free_start FROM ${TABLE}
-           WHERE portal_id = ? AND slot >= 0 AND slot < ? AND free_at <= clock_timestamp() + ? * interval '1 millisecond'
+           WHERE portal_id = ? AND slot >= 0 AND slot < ? AND free_at <= clock_timestamp() + ?::double precision * interval '1 millisecond'
              AND NOT EXISTS (SELECT 1 FROM ${TABLE} p WHERE p.portal_id = ? AND p.slot = ${PAUSE_SLOT} AND p.free_at > clock_timestamp())
            ORDER BY free_at, slot
            LIMIT ?
@@ -58,19 +58,19 @@ export function createPostgresPortalBudget(db: Knex): PortalBudget {
          ), scheduled AS (
            SELECT slot, ${
              paced
-               ? `k * ? * interval '1 millisecond' + greatest(
+               ? `k * ?::double precision * interval '1 millisecond' + greatest(
                     coalesce((SELECT at FROM pace), '-infinity'::timestamptz),
-                    max(free_start - k * ? * interval '1 millisecond') OVER (ORDER BY free_start, slot ROWS UNBOUNDED PRECEDING))`
+                    max(free_start - k * ?::double precision * interval '1 millisecond') OVER (ORDER BY free_start, slot ROWS UNBOUNDED PRECEDING))`
                : 'free_start'
            } AS starts_at FROM ranked
          ), free AS (
-           SELECT slot, starts_at FROM scheduled WHERE starts_at <= clock_timestamp() + ? * interval '1 millisecond'
+           SELECT slot, starts_at FROM scheduled WHERE starts_at <= clock_timestamp() + ?::double precision * interval '1 millisecond'
          ), taken AS (
-           UPDATE ${TABLE} AS s SET free_at = free.starts_at + ? * interval '1 millisecond', token = ?
+           UPDATE ${TABLE} AS s SET free_at = free.starts_at + ?::double precision * interval '1 millisecond', token = ?
            FROM free WHERE s.portal_id = ? AND s.slot = free.slot
            RETURNING s.slot, free.starts_at
          ), paced AS (
-           UPDATE ${TABLE} SET free_at = (SELECT max(starts_at) FROM taken) + ? * interval '1 millisecond'
+           UPDATE ${TABLE} SET free_at = (SELECT max(starts_at) FROM taken) + ?::double precision * interval '1 millisecond'
            WHERE portal_id = ? AND slot = ${PACE_SLOT} AND ?::boolean AND EXISTS (SELECT 1 FROM taken)
            RETURNING free_at
          )
@@ -122,7 +122,7 @@ export function createPostgresPortalBudget(db: Knex): PortalBudget {
       const answeredDb = answeredAt === undefined ? null : clock.toDatabaseNotBefore(answeredAt);
       await execute(
         db,
-        `UPDATE ${TABLE} SET free_at = ${answeredDb === null ? 'clock_timestamp()' : 'to_timestamp(?::double precision / 1000)'} + ? * interval '1 millisecond', token = NULL
+        `UPDATE ${TABLE} SET free_at = ${answeredDb === null ? 'clock_timestamp()' : 'to_timestamp(?::double precision / 1000)'} + ?::double precision * interval '1 millisecond', token = NULL
          WHERE portal_id = ? AND slot = ANY(?::integer[]) AND token = ?`,
         [...(answeredDb === null ? [] : [answeredDb]), afterMs, portalId, [...slots], token],
       );
@@ -131,7 +131,7 @@ export function createPostgresPortalBudget(db: Knex): PortalBudget {
     async pause(portalId, ms) {
       await execute(
         db,
-        `INSERT INTO ${TABLE} (portal_id, slot, free_at) VALUES (?, ${PAUSE_SLOT}, clock_timestamp() + ? * interval '1 millisecond')
+        `INSERT INTO ${TABLE} (portal_id, slot, free_at) VALUES (?, ${PAUSE_SLOT}, clock_timestamp() + ?::double precision * interval '1 millisecond')
          ON CONFLICT (portal_id, slot) DO UPDATE SET free_at = greatest(${TABLE}.free_at, excluded.free_at)`,
         [portalId, ms],
       );
@@ -140,7 +140,7 @@ export function createPostgresPortalBudget(db: Knex): PortalBudget {
     async limitFree(portalId, max, remaining, afterMs) {
       await execute(
         db,
-        `UPDATE ${TABLE} SET free_at = clock_timestamp() + ? * interval '1 millisecond'
+        `UPDATE ${TABLE} SET free_at = clock_timestamp() + ?::double precision * interval '1 millisecond'
          WHERE portal_id = ? AND slot IN (
            SELECT slot FROM ${TABLE}
            WHERE portal_id = ? AND slot >= 0 AND slot < ? AND free_at <= clock_timestamp()
