@@ -1,14 +1,7 @@
 import { handleAuthorizeGet, handleAuthorizePost } from './authorize.js';
-import {
-  archiveContactRoute,
-  batchReadContacts,
-  batchUpsertContacts,
-  createContactRoute,
-  listContacts,
-  readContact,
-  searchContacts,
-  updateContact,
-} from './contacts-api.js';
+import { archiveContactRoute, createContactRoute, listContacts, readContact, updateContact } from './contacts-api.js';
+import { batchReadContacts, batchUpsertContacts } from './contacts-batch.js';
+import { searchContacts } from './contacts-search.js';
 import {
   handleAccessTokenInfo,
   handleExternalUninstall,
@@ -19,20 +12,16 @@ import {
   handleToken,
 } from './oauth.js';
 import {
-  archiveGroup,
   archivePropertyRoute,
   batchArchiveProperties,
   batchCreateProperties,
   batchReadProperties,
-  createGroup,
   createPropertyRoute,
-  listGroups,
   listProperties,
-  readGroup,
   readProperty,
-  updateGroup,
   updateProperty,
 } from './properties-api.js';
+import { archiveGroup, createGroup, listGroups, readGroup, updateGroup } from './property-groups.js';
 import type { RouteDef } from './routing.js';
 
 // Every emulated HubSpot endpoint. Route names are what fault rules, counters and the request log use.

@@ -1,49 +1,15 @@
 import type { EmulatorCore } from './core.js';
-import {
-  hubspotError,
-  isRecord,
-  json,
-  missingAttributesMessage,
-  noContent,
-  notFoundError,
-  validationError,
-  type HubSpotErrorBody,
-  type Reply,
-} from './replies.js';
-import { listParam, requireAuth, type RequestContext } from './routing.js';
-import type { GroupRecord, PortalState, PropertyOption, PropertyRecord } from './state.js';
+import { withContactsPortal } from './object-type.js';
+import { checkDefinition, NAME_PATTERN, parseOptions, problem, problemReply, type PropertyProblem } from './property-definitions.js';
+import { isRecord, json, missingAttributesMessage, noContent, notFoundError, validationError, type HubSpotErrorBody, type Reply } from './replies.js';
+import { listParam, type RequestContext } from './routing.js';
+import type { PortalState, PropertyRecord } from './state.js';
 
-// CRM properties and property groups for contacts, with the behaviours integrators trip over:
-// 409 on an active name, re-creating an archived name restores it (same createdAt, values back),
-// a group with active properties cannot be archived, archived groups are gone for good.
-
-export const PROPERTY_TYPES = ['bool', 'date', 'datetime', 'enumeration', 'number', 'phone_number', 'string'] as const;
-export const FIELD_TYPES = ['booleancheckbox', 'calculation_equation', 'checkbox', 'date', 'file', 'html', 'number', 'phonenumber', 'radio', 'select', 'text', 'textarea'] as const;
-
-/** Which fieldTypes each type accepts (HubSpot's documented matrix). */
-export const FIELD_TYPES_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
-  bool: ['booleancheckbox', 'calculation_equation'],
-  enumeration: ['booleancheckbox', 'checkbox', 'radio', 'select', 'calculation_equation'],
-  date: ['date'],
-  datetime: ['date'],
-  string: ['file', 'text', 'textarea', 'calculation_equation', 'html', 'phonenumber'],
-  number: ['number', 'calculation_equation'],
-  phone_number: ['phonenumber', 'text'],
-};
+// CRM properties for contacts, with the behaviours integrators trip over: 409 on an active name,
+// re-creating an archived name restores it (same createdAt, values back). Groups are in
+// property-groups.ts, definition rules in property-definitions.ts.
 
 const MAX_UNIQUE_PROPERTIES = 10;
-const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
-
-export function isContactsObjectType(raw: string): boolean {
-  const lower = raw.toLowerCase();
-  return lower === 'contacts' || lower === 'contact' || lower === '0-1';
-}
-
-export function objectTypeError(correlationId: string, raw: string): Reply {
-  return validationError(correlationId, `Unable to infer object type from: ${raw}`);
-}
-
-// ---- JSON shapes --------------------------------------------------------------------------------
 
 export function propertyJson(core: EmulatorCore, property: PropertyRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -79,77 +45,6 @@ export function propertyJson(core: EmulatorCore, property: PropertyRecord): Reco
     if (property[key] !== undefined) out[key] = property[key];
   }
   return out;
-}
-
-export function groupJson(group: GroupRecord): Record<string, unknown> {
-  return { name: group.name, label: group.label, displayOrder: group.displayOrder, archived: group.archived };
-}
-
-// ---- validation ---------------------------------------------------------------------------------
-
-interface PropertyProblem {
-  status: number;
-  category: string;
-  message: string;
-  subCategory?: string;
-}
-
-const problem = (message: string, subCategory?: string): PropertyProblem =>
-  subCategory ? { status: 400, category: 'VALIDATION_ERROR', message, subCategory } : { status: 400, category: 'VALIDATION_ERROR', message };
-
-function problemReply(correlationId: string, p: PropertyProblem): Reply {
-  return hubspotError(p.status, correlationId, p.category, p.message, p.subCategory ? { subCategory: p.subCategory } : {});
-}
-
-function parseOptions(raw: unknown): PropertyOption[] | PropertyProblem {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) return problem('Invalid input JSON on line 1, column 1: options must be an array');
-  const options: PropertyOption[] = [];
-  for (const [index, item] of raw.entries()) {
-    if (!isRecord(item)) return problem('Invalid input JSON on line 1, column 1: options must be objects');
-    const missing = ['label', 'value'].filter((key) => typeof item[key] !== 'string' && typeof item[key] !== 'number' && typeof item[key] !== 'boolean');
-    if (missing.length) return problem(missingAttributesMessage('OptionInput', missing));
-    const option: PropertyOption = {
-      label: String(item.label),
-      value: String(item.value),
-      displayOrder: typeof item.displayOrder === 'number' ? item.displayOrder : index,
-      hidden: item.hidden === true,
-    };
-    if (typeof item.description === 'string') option.description = item.description;
-    options.push(option);
-  }
-  const values = new Set<string>();
-  for (const option of options) {
-    if (values.has(option.value)) return problem(`Duplicate option value: ${option.value}. Option values must be unique.`, 'PropertyValidationError.DUPLICATE_OPTION_VALUE');
-    values.add(option.value);
-  }
-  return options;
-}
-
-/** Checks a complete definition (create, or the result of a PATCH) against type/fieldType/group/options rules. */
-function checkDefinition(portal: PortalState, def: Pick<PropertyRecord, 'name' | 'type' | 'fieldType' | 'groupName' | 'options' | 'label'>): PropertyProblem | undefined {
-  if (!(PROPERTY_TYPES as readonly string[]).includes(def.type)) {
-    return problem(`Invalid input JSON on line 1, column 1: Cannot deserialize value of type \`PropertyType\` from String "${def.type}": not one of the values accepted for Enum class: [${PROPERTY_TYPES.join(', ')}]`);
-  }
-  if (!(FIELD_TYPES as readonly string[]).includes(def.fieldType)) {
-    return problem(`Invalid input JSON on line 1, column 1: Cannot deserialize value of type \`FieldType\` from String "${def.fieldType}": not one of the values accepted for Enum class: [${FIELD_TYPES.join(', ')}]`);
-  }
-  if (!(FIELD_TYPES_BY_TYPE[def.type] ?? []).includes(def.fieldType)) {
-    return problem(`Property ${def.name} has type ${def.type}, which does not support fieldType ${def.fieldType}. Allowed fieldTypes: [${(FIELD_TYPES_BY_TYPE[def.type] ?? []).join(', ')}]`, 'PropertyValidationError.INVALID_FIELD_TYPE');
-  }
-  if (def.label.trim() === '') return problem('Property label must not be empty');
-  const group = portal.groups.get(def.groupName);
-  if (!group || group.archived) return problem(`Property group ${def.groupName} does not exist.`, 'PropertyValidationError.PROPERTY_GROUP_DOES_NOT_EXIST');
-  if (def.type === 'enumeration' && def.options.length === 0) {
-    return problem(`Property ${def.name} is an enumeration and needs at least one option.`, 'PropertyValidationError.ENUMERATION_WITHOUT_OPTIONS');
-  }
-  if (def.type === 'bool') {
-    const values = def.options.map((option) => option.value).sort();
-    if (values.length !== 2 || values[0] !== 'false' || values[1] !== 'true') {
-      return problem(`Boolean property ${def.name} must have exactly two options, with values true and false.`, 'PropertyValidationError.INVALID_BOOLEAN_OPTION');
-    }
-  }
-  return undefined;
 }
 
 const activeCustomCount = (portal: PortalState): number =>
@@ -250,35 +145,9 @@ export function archiveProperty(core: EmulatorCore, portal: PortalState, name: s
   return undefined;
 }
 
-/** What a customer deleting a group in HubSpot's UI does: its properties are archived first, then the group. */
-export function deleteGroupAsCustomer(core: EmulatorCore, portal: PortalState, name: string): PropertyProblem | undefined {
-  const group = portal.groups.get(name);
-  if (!group || group.archived) return { status: 404, category: 'OBJECT_NOT_FOUND', message: `Property group ${name} does not exist` };
-  if (group.hubspotDefined) return problem(`Property group ${name} is defined by HubSpot and cannot be deleted.`);
-  for (const property of portal.properties.values()) {
-    if (property.groupName === name && !property.archived) archiveProperty(core, portal, property.name, true);
-  }
-  group.archived = true;
-  return undefined;
-}
-
-// ---- route handlers -----------------------------------------------------------------------------
-
-type Handler = (ctx: RequestContext) => Reply;
-
-/** Resolves the portal and checks the `{objectType}` path segment. */
-function withPortal(fn: (ctx: RequestContext, portal: PortalState) => Reply): Handler {
-  return (ctx) => {
-    const { portal } = requireAuth(ctx);
-    const objectType = ctx.params.objectType ?? '';
-    if (!isContactsObjectType(objectType)) return objectTypeError(ctx.correlationId, objectType);
-    return fn(ctx, portal);
-  };
-}
-
 const truthy = (value: string | null): boolean => value === 'true';
 
-export const listProperties = withPortal((ctx, portal) => {
+export const listProperties = withContactsPortal((ctx, portal) => {
   const archived = truthy(ctx.url.searchParams.get('archived'));
   const only = listParam(ctx.url, 'properties');
   const results = [...portal.properties.values()]
@@ -288,7 +157,7 @@ export const listProperties = withPortal((ctx, portal) => {
   return json(200, { results });
 });
 
-export const readProperty = withPortal((ctx, portal) => {
+export const readProperty = withContactsPortal((ctx, portal) => {
   const name = ctx.params.name ?? '';
   const property = portal.properties.get(name);
   if (!property || (property.archived && !truthy(ctx.url.searchParams.get('archived')))) {
@@ -297,7 +166,7 @@ export const readProperty = withPortal((ctx, portal) => {
   return json(200, propertyJson(ctx.core, property));
 });
 
-export const createPropertyRoute = withPortal((ctx, portal) => {
+export const createPropertyRoute = withContactsPortal((ctx, portal) => {
   const created = createProperty(ctx.core, portal, ctx.body);
   if ('category' in created) return problemReply(ctx.correlationId, created);
   return json(201, propertyJson(ctx.core, created.property), { Location: `/crm/v3/properties/contacts/${encodeURIComponent(created.property.name)}` });
@@ -305,7 +174,7 @@ export const createPropertyRoute = withPortal((ctx, portal) => {
 
 const UPDATABLE_STRINGS = ['label', 'description', 'groupName', 'type', 'fieldType', 'calculationFormula', 'numberDisplayHint', 'textDisplayHint', 'referencedObjectType', 'currencyPropertyName'] as const;
 
-export const updateProperty = withPortal((ctx, portal) => {
+export const updateProperty = withContactsPortal((ctx, portal) => {
   const name = ctx.params.name ?? '';
   const property = portal.properties.get(name);
   if (!property || property.archived) return notFoundError(ctx.correlationId, `Property ${name} does not exist`);
@@ -337,7 +206,7 @@ export const updateProperty = withPortal((ctx, portal) => {
   return json(200, propertyJson(ctx.core, next));
 });
 
-export const archivePropertyRoute = withPortal((ctx, portal) => {
+export const archivePropertyRoute = withContactsPortal((ctx, portal) => {
   const refused = archiveProperty(ctx.core, portal, ctx.params.name ?? '');
   return refused ? problemReply(ctx.correlationId, refused) : noContent();
 });
@@ -354,7 +223,7 @@ function batchError(correlationId: string, p: PropertyProblem, name: string | un
   return error;
 }
 
-export const batchCreateProperties = withPortal((ctx, portal) => {
+export const batchCreateProperties = withContactsPortal((ctx, portal) => {
   const inputs = batchInputs(ctx, 'BatchInputPropertyCreate');
   if (!Array.isArray(inputs)) return inputs;
   const startedAt = ctx.core.iso();
@@ -369,7 +238,7 @@ export const batchCreateProperties = withPortal((ctx, portal) => {
   return errors.length ? json(207, { ...base, numErrors: errors.length, errors }) : json(201, base);
 });
 
-export const batchReadProperties = withPortal((ctx, portal) => {
+export const batchReadProperties = withContactsPortal((ctx, portal) => {
   const inputs = batchInputs(ctx, 'BatchReadInputPropertyName');
   if (!Array.isArray(inputs)) return inputs;
   const archived = isRecord(ctx.body) && ctx.body.archived === true;
@@ -386,75 +255,12 @@ export const batchReadProperties = withPortal((ctx, portal) => {
   return errors.length ? json(207, { ...base, numErrors: errors.length, errors }) : json(200, base);
 });
 
-export const batchArchiveProperties = withPortal((ctx, portal) => {
+export const batchArchiveProperties = withContactsPortal((ctx, portal) => {
   const inputs = batchInputs(ctx, 'BatchInputPropertyName');
   if (!Array.isArray(inputs)) return inputs;
   // 204 whatever happened: unknown, HubSpot-defined and in-use names are skipped silently.
   for (const input of inputs) {
     if (isRecord(input) && typeof input.name === 'string') archiveProperty(ctx.core, portal, input.name);
   }
-  return noContent();
-});
-
-// ---- groups ---------------------------------------------------------------------------------
-
-export const listGroups = withPortal((_ctx, portal) =>
-  json(200, { results: [...portal.groups.values()].filter((group) => !group.archived).map(groupJson) }),
-);
-
-export const readGroup = withPortal((ctx, portal) => {
-  const group = portal.groups.get(ctx.params.groupName ?? '');
-  if (!group || group.archived) return notFoundError(ctx.correlationId, `Property group ${ctx.params.groupName ?? ''} does not exist`);
-  return json(200, groupJson(group));
-});
-
-export const createGroup = withPortal((ctx, portal) => {
-  const body = ctx.body;
-  if (!isRecord(body)) return validationError(ctx.correlationId, missingAttributesMessage('PropertyGroupCreate', ['name', 'label']));
-  const missing = ['name', 'label'].filter((key) => typeof body[key] !== 'string' || body[key] === '');
-  if (missing.length) return validationError(ctx.correlationId, missingAttributesMessage('PropertyGroupCreate', missing));
-  const name = body.name as string;
-  if (!NAME_PATTERN.test(name)) {
-    return validationError(ctx.correlationId, `Property group name '${name}' is invalid: names must start with a lowercase letter and contain only lowercase letters, numbers and underscores.`);
-  }
-  const existing = portal.groups.get(name);
-  if (existing && !existing.archived) {
-    const conflict = ctx.core.options.properties.groupConflict;
-    return hubspotError(conflict.status, ctx.correlationId, conflict.category, `A property group named '${name}' already exists.`, { subCategory: conflict.subCategory });
-  }
-  // An archived group cannot be restored: the same name makes a brand-new group.
-  const group: GroupRecord = { name, label: body.label as string, displayOrder: typeof body.displayOrder === 'number' ? body.displayOrder : -1, archived: false, hubspotDefined: false };
-  portal.groups.set(name, group);
-  return json(201, groupJson(group));
-});
-
-export const updateGroup = withPortal((ctx, portal) => {
-  const group = portal.groups.get(ctx.params.groupName ?? '');
-  if (!group || group.archived) return notFoundError(ctx.correlationId, `Property group ${ctx.params.groupName ?? ''} does not exist`);
-  const body = ctx.body;
-  if (!isRecord(body)) return validationError(ctx.correlationId, 'Invalid input JSON on line 1, column 1: Cannot deserialize PropertyGroupUpdate from a non-object value');
-  if (typeof body.label === 'string') group.label = body.label;
-  if (typeof body.displayOrder === 'number') group.displayOrder = body.displayOrder;
-  return json(200, groupJson(group));
-});
-
-export const archiveGroup = withPortal((ctx, portal) => {
-  const name = ctx.params.groupName ?? '';
-  const group = portal.groups.get(name);
-  if (!group || group.archived) return notFoundError(ctx.correlationId, `Property group ${name} does not exist`);
-  if (group.hubspotDefined) return validationError(ctx.correlationId, `Property group ${name} is defined by HubSpot and cannot be deleted.`);
-  const active = [...portal.properties.values()].some((property) => property.groupName === name && !property.archived);
-  if (active) {
-    // HubSpot nests the real error, serialised, inside `message`.
-    const inner = {
-      status: 'error',
-      message: "Can't delete or purge a group with active properties",
-      correlationId: ctx.correlationId,
-      category: 'VALIDATION_ERROR',
-      subCategory: 'PropertyGroupError.GROUP_WITH_ACTIVE_PROPERTIES',
-    };
-    return validationError(ctx.correlationId, JSON.stringify(inner), { subCategory: 'PropertyGroupError.GROUP_WITH_ACTIVE_PROPERTIES' });
-  }
-  group.archived = true;
   return noContent();
 });

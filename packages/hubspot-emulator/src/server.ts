@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { authorize as runAuthorize, type AuthorizeRequest, type AuthorizeResult } from './authorize.js';
-import { archiveContact, contactJson, emailKey, findContact } from './contacts-api.js';
+import { archiveContact, contactJson, emailKey, findContact } from './contact-records.js';
 import { appPageReply } from './contacts-page.js';
 import { EmulatorCore } from './core.js';
 import type { CountersSnapshot } from './counters.js';
@@ -9,7 +9,8 @@ import { DEFAULT_TOKEN_SCOPES } from './defaults.js';
 import { handleControlRequest, refuseCrossSiteControlRequest } from './control-api.js';
 import { expireAccessTokens, installAndIssue, uninstall as runUninstall, type IssuedTokens } from './oauth.js';
 import { processApiRequest, sendReply } from './pipeline.js';
-import { archiveProperty, deleteGroupAsCustomer, groupJson, propertyJson } from './properties-api.js';
+import { archiveProperty, propertyJson } from './properties-api.js';
+import { deleteGroupAsCustomer, groupJson } from './property-groups.js';
 import { hubspotError } from './replies.js';
 import { persistState, type StatePersistence } from './state-file.js';
 import type { RequestLogEntry } from './request-log.js';
