@@ -72,16 +72,28 @@ describe('PostgreSQL portal budget', () => {
     const b = createPostgresPortalBudget(other);
     // A fraction, as HubSpot's 110 requests per 10 s make it (10,000 / 110).
     const pace = 1_000 + 1 / 3;
+    // Slot starts in the database's own clock (a slot taken is held for LEASE from its start):
+    // exact, whatever each process's estimate of its offset from that clock.
+    const startsInDatabase = async (token: string) =>
+      (
+        (await database.db.raw(`SELECT extract(epoch FROM free_at) * 1000 - ? AS start FROM hubspot_portal_budget_slots WHERE portal_id = ? AND token = ? ORDER BY free_at`, [LEASE, portal, token])) as {
+          rows: Array<{ start: string }>;
+        }
+      ).rows.map((row) => Number(row.start));
+    const began = Date.now();
     const takes = await Promise.all([a, b, a, b].map((budget) => budget.take(portal, { max: 20, count: 5, leaseMs: LEASE, lookaheadMs: 2_500, paceMs: pace })));
-    const starts = takes.flatMap((take) => take.startsAt).sort((x, y) => x - y);
-    // Within a 2.5 s lookahead a 1 s pace allows three starts in all, whichever process takes.
-    expect(starts).toHaveLength(3);
-    for (let index = 1; index < starts.length; index += 1) expect(starts[index]! - starts[index - 1]!).toBeGreaterThanOrEqual(pace - 5);
-    const blocked = takes.find((take) => take.slots.length === 0);
-    expect(blocked?.waitMs).toBeGreaterThan(pace / 2);
+    const elapsed = Date.now() - began;
+    const starts = (await Promise.all(takes.map((take) => startsInDatabase(take.token)))).flat().sort((x, y) => x - y);
+    // Twenty slots are free, but a 1 s pace within a 2.5 s lookahead allows three starts (one
+    // more per pace that the four takes were spread over on a loaded machine), whichever process takes.
+    expect(starts.length).toBeGreaterThanOrEqual(3);
+    expect(starts.length).toBeLessThanOrEqual(3 + Math.ceil(elapsed / pace));
+    for (let index = 1; index < starts.length; index += 1) expect(starts[index]! - starts[index - 1]!).toBeGreaterThanOrEqual(pace - 0.01);
+    for (const take of takes.filter((taken) => taken.slots.length === 0)) expect(take.waitMs).toBeGreaterThan(0);
+    // An unpaced (live) take starts at once: before the paced starts still to come.
     const live = await b.take(portal, { max: 20, count: 2, leaseMs: LEASE });
     expect(live.slots).toHaveLength(2);
-    expect(Math.max(...live.startsAt)).toBeLessThanOrEqual(Date.now() + 50);
+    expect(Math.max(...(await startsInDatabase(live.token)))).toBeLessThan(starts.at(-1)!);
   });
 
   it('keeps at most `remaining` slots free when HubSpot says the window is nearly spent', async () => {
