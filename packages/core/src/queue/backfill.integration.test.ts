@@ -133,4 +133,19 @@ describe('backfill of past results', () => {
     expect(emulator.contact(HUB, 'candidate.1@example.com')).toBeDefined();
     expect(emulator.contacts(HUB)).toHaveLength(1);
   });
+  it('a live result’s request is filled up with backfilled rows: one request, a hundred inputs, the live one among them', async () => {
+    const integration = integrationWith(pagedSource(past(300)), 'automatic');
+    await integration.migrate();
+    await connectOrg(integration, emulator, { orgId, hubId: HUB });
+    await expect.poll(async () => (await integration.status(orgId)).backfill?.state, { timeout: 20_000 }).toBe('done');
+    await integration.enqueue(completedInvite(orgId, 1));
+    const before = emulator.requests({ hubId: HUB, route: 'contacts.batchUpsert' }).length;
+    await integration.drain({ maxRows: 100 });
+    const sent = emulator.requests({ hubId: HUB, route: 'contacts.batchUpsert' }).slice(before);
+    expect(sent).toHaveLength(1);
+    const emails = (sent[0]!.requestBody as { inputs: Array<{ id: string }> }).inputs.map((input) => input.id);
+    expect(emails).toHaveLength(100);
+    expect(emails).toContain('candidate.1@example.com');
+    expect(emulator.contacts(HUB)).toHaveLength(100);
+  });
 });
