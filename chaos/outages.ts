@@ -158,17 +158,13 @@ export function collectContacts(emulator: Emulator, orgs: ReadonlyArray<{ hubId:
   );
 }
 
-/** What HubSpot and the kit hold for a side run's orgs, and what the rules say must be there. */
-export async function collectState(
-  integration: HubSpotIntegration,
-  emulator: Emulator,
-  workload: Workload,
-  offered: ReadonlyMap<string, OfferedSnapshot[]>,
-): Promise<{ expected: ExpectedEntry[]; contacts: ActualContact[]; failures: FailureRecord[] }> {
-  const orgs = workload.options.orgs;
-  const failures = await collectFailures(integration, orgs);
-  const contacts = collectContacts(emulator, orgs);
+/**
+ * What the rules say HubSpot must hold for each of the workload's candidates, from what the host
+ * offered; `neverOffered`: candidates the host never offered the kit (none should be).
+ */
+export function expectedEntries(workload: Workload, offered: ReadonlyMap<string, OfferedSnapshot[]>): { expected: ExpectedEntry[]; neverOffered: number } {
   const expected: ExpectedEntry[] = [];
+  let neverOffered = 0;
   for (const candidate of workload.candidates) {
     const entry = expectedEntry({
       orgId: candidate.orgId,
@@ -179,8 +175,22 @@ export async function collectState(
       resultUrlBase: TEST_RESULT_URL_BASE,
     });
     if (entry) expected.push(entry);
+    else neverOffered += 1;
   }
-  return { expected, contacts, failures };
+  return { expected, neverOffered };
+}
+
+/** What HubSpot and the kit hold for a side run's orgs, and what the rules say must be there. */
+export async function collectState(
+  integration: HubSpotIntegration,
+  emulator: Emulator,
+  workload: Workload,
+  offered: ReadonlyMap<string, OfferedSnapshot[]>,
+): Promise<{ expected: ExpectedEntry[]; contacts: ActualContact[]; failures: FailureRecord[] }> {
+  const orgs = workload.options.orgs;
+  const failures = await collectFailures(integration, orgs);
+  const contacts = collectContacts(emulator, orgs);
+  return { expected: expectedEntries(workload, offered).expected, contacts, failures };
 }
 
 export async function runOutages(options: OutagesOptions): Promise<OutagesResult> {

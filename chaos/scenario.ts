@@ -16,7 +16,6 @@ import {
   type Logger,
 } from '@jobcannon/hubspot-core';
 import {
-  TEST_RESULT_URL_BASE,
   connectOrg,
   createPostgresTestDatabase,
   createTestIntegration,
@@ -27,17 +26,15 @@ import {
 import type { Emulator, FaultRule, RequestLogEntry } from '@jobcannon/hubspot-emulator';
 import { startSweep, type RunSummary, type Sweep } from '@jobcannon/hubspot-sweep';
 import {
-  expectedEntry,
   summarizeErrors,
   verify,
   type ErrorSummary,
-  type ExpectedEntry,
   type LoggedRequest,
   type OfferedSnapshot,
   type PropertyDeletionWindow,
   type Verdict,
 } from './verify.js';
-import { collectContacts, collectFailures, runOutages, setupOf, type OutageFigures } from './outages.js';
+import { collectContacts, collectFailures, expectedEntries, runOutages, setupOf, type OutageFigures } from './outages.js';
 import { runBackfillKill, type BackfillKillFigures } from './backfill-kill.js';
 import { runSharedPortal, type SharedPortalFigures } from './shared-portal.js';
 import { CANDIDATE_KINDS, buildWorkload, snapshotsAt, type Candidate, type CandidateKind, type OrgPortal, type PlannedSnapshot, type Stage } from './workload.js';
@@ -633,20 +630,7 @@ export async function runScenario(input: ScenarioOptions): Promise<ChaosOutcome>
     const leftWithDoomed = Number(((await db('hubspot_outbox').where({ lease_owner: 'doomed' }).count('* as n')) as Array<{ n: unknown }>)[0]?.n ?? 0);
     const failures = await collectFailures(main, orgs);
     const contacts = collectContacts(emulator, orgs);
-    const expected: ExpectedEntry[] = [];
-    let neverOffered = 0;
-    for (const candidate of workload.candidates) {
-      const entry = expectedEntry({
-        orgId: candidate.orgId,
-        hubId: candidate.hubId,
-        email: candidate.email,
-        offered: offered.get(`${candidate.orgId}\u0000${candidate.email}`) ?? [],
-        invalid: candidate.kind === 'invalid-email',
-        resultUrlBase: TEST_RESULT_URL_BASE,
-      });
-      if (entry) expected.push(entry);
-      else neverOffered += 1;
-    }
+    const { expected, neverOffered } = expectedEntries(workload, offered);
     // ---- the long disruptions, on a simulated clock, judged by the same rules ----
     // (and several instances on one portal at HubSpot's real limit at the same time: it mostly
     // waits for the rate window, so it costs little wall time beside the outages). The backfill
