@@ -54,6 +54,19 @@ describe('PortalRateLimiter', () => {
     expect(starts.at(-1)).toBeLessThan(1_000);
   });
 
+  it('paces backfill calls of two processes (or two orgs) on one portal together, not each on its own', async () => {
+    const budget = createMemoryPortalBudget();
+    const a = new PortalRateLimiter(1, { ...options, maxRequests: 10 }, { logger: silentLogger, budget });
+    const b = new PortalRateLimiter(1, { ...options, maxRequests: 10 }, { logger: silentLogger, budget });
+    const starts: number[] = [];
+    const start0 = Date.now();
+    const all = Promise.all(Array.from({ length: 10 }, (_, index) => (index % 2 === 0 ? a : b).schedule(async () => starts.push(Date.now() - start0), undefined, 'backfill')));
+    await vi.runAllTimersAsync();
+    await all;
+    starts.sort((x, y) => x - y);
+    for (let index = 1; index < starts.length; index += 1) expect(starts[index]! - starts[index - 1]!).toBeGreaterThanOrEqual(100);
+  });
+
   it('serves a live call at once while backfill calls wait for their pace', async () => {
     const limiter = new PortalRateLimiter(1, { ...options, maxRequests: 10, concurrency: 4 }, { logger: silentLogger });
     const order: string[] = [];
